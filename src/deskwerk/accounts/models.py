@@ -1,0 +1,74 @@
+"""People: one account per person per tenant, as Zulip keeps one per realm."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
+from django.db import models
+from django.db.models.functions import Lower
+from django.utils import timezone
+
+from deskwerk.tenancy.context import current_tenant
+from deskwerk.tenancy.models import Tenant, TenantOwned
+
+
+class TenantUserManager(BaseUserManager["User"]):
+    """Scoped like every tenant-owned manager: no tenant bound, no query."""
+
+    def get_queryset(self) -> models.QuerySet[User]:
+        return super().get_queryset().filter(tenant=current_tenant())
+
+
+class User(AbstractBaseUser):
+    """An account inside exactly one tenant. The same e-mail in two tenants is two accounts."""
+
+    tenant = models.ForeignKey(Tenant, on_delete=models.PROTECT, related_name="+")
+    email = models.EmailField(max_length=254)
+    full_name = models.CharField(max_length=200, blank=True)
+    is_active = models.BooleanField(default=True)
+    date_joined = models.DateTimeField(default=timezone.now)
+
+    objects: ClassVar[TenantUserManager] = TenantUserManager()
+    unscoped: ClassVar[models.Manager[Any]] = models.Manager()
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS: ClassVar[list[str]] = ["full_name"]
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint("tenant", Lower("email"), name="user_tenant_email_uniq"),
+        ]
+
+    def __str__(self) -> str:
+        return self.full_name or self.email
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        self.email = self.email.strip().lower()
+        super().save(*args, **kwargs)
+
+
+class Membership(TenantOwned):
+    """A person's standing in their tenant: the role that decides what they may do.
+
+    Kept apart from the account so that roles can grow (issue: identity and access) without
+    touching authentication.
+    """
+
+    class Role(models.TextChoices):
+        ADMIN = "admin", "administrator"
+        MEMBER = "member", "member"
+
+    user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="membership")
+    role = models.CharField(max_length=20, choices=Role.choices, default=Role.MEMBER)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint("tenant", "user", name="membership_tenant_user_uniq"),
+        ]
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == self.Role.ADMIN

@@ -1,0 +1,74 @@
+"""The REST API at /api/v1: assembly, authentication, error format and ``me``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+from ninja import NinjaAPI, Schema
+
+from deskwerk.api import errors
+from deskwerk.api.auth import AUTH, actor
+from deskwerk.api.schemas import ERRORS
+from deskwerk.bookings.api import router as bookings_router
+from deskwerk.spaces.api import router as spaces_router
+
+api = NinjaAPI(
+    title="Deskwerk API",
+    version="1",
+    description=(
+        "Workplace booking. Authenticate with `Authorization: Bearer <token>` "
+        "(create one with `deskwerk token create`) or a signed-in session plus CSRF token. "
+        "Errors are RFC 9457 `application/problem+json` documents whose `code` is stable. "
+        "Lists are cursor-paginated: pass `next_cursor` back as `cursor`."
+    ),
+    auth=AUTH,
+    urls_namespace="api-v1",
+    openapi_extra={"info": {"license": {"name": "AGPL-3.0-or-later"}}},
+)
+errors.install(api)
+
+
+class TenantOut(Schema):
+    id: int
+    slug: str
+    name: str
+    timezone: str
+
+
+class MeOut(Schema):
+    id: int
+    email: str
+    full_name: str
+    role: str
+    tenant: TenantOut
+    scopes: list[str] | None  # None: a session, limited only by the role
+
+
+@api.get(
+    "/me",
+    response={200: MeOut, **ERRORS},
+    tags=["me"],
+    operation_id="me",
+    summary="Who the caller is, in which tenant, with which scopes",
+)
+def me(request: HttpRequest) -> Any:
+    user = actor(request)
+    token = getattr(request, "api_token", None)
+    return {
+        "id": user.pk,
+        "email": user.email,
+        "full_name": user.full_name,
+        "role": user.membership.role,
+        "tenant": {
+            "id": user.tenant.pk,
+            "slug": user.tenant.slug,
+            "name": user.tenant.name,
+            "timezone": user.tenant.default_timezone,
+        },
+        "scopes": token.scopes if token is not None else None,
+    }
+
+
+api.add_router("", spaces_router)
+api.add_router("", bookings_router)

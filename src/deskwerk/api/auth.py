@@ -1,0 +1,60 @@
+"""API authentication: a bearer token or a session (with CSRF). Either one binds the tenant."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.http import HttpRequest
+from ninja.security import HttpBearer, SessionAuth
+
+from deskwerk.access.models import ApiToken
+from deskwerk.access.services import SCOPES, token_authenticate
+from deskwerk.accounts.models import User
+from deskwerk.accounts.services import user_is_admin
+from deskwerk.core.errors import Forbidden
+from deskwerk.tenancy.context import bind_tenant
+
+
+class BearerTokenAuth(HttpBearer):
+    def authenticate(self, request: HttpRequest, token: str) -> User | None:
+        api_token = token_authenticate(token)
+        if api_token is None:
+            return None
+        request.api_token = api_token  # type: ignore[attr-defined]
+        request.user = api_token.user
+        bind_tenant(api_token.tenant)  # unbound by TenantContextMiddleware at the end
+        return api_token.user
+
+
+class TenantSessionAuth(SessionAuth):
+    """Django's session; CSRF is checked by ninja for cookie-authenticated requests."""
+
+    param_name = settings.SESSION_COOKIE_NAME
+
+    def authenticate(self, request: HttpRequest, key: str | None) -> Any:
+        user = request.user
+        if not user.is_authenticated:
+            return None
+        bind_tenant(user.tenant)  # the backend already refused inactive tenants
+        return user
+
+
+AUTH = [BearerTokenAuth(), TenantSessionAuth()]
+
+
+def actor(request: HttpRequest) -> User:
+    """The authenticated person (ninja has run the auth classes before the handler)."""
+    return request.auth  # type: ignore[attr-defined]
+
+
+def require_scope(request: HttpRequest, scope: str) -> User:
+    """Check a token's scope (sessions carry every scope) and, for admin scopes, the role."""
+    assert scope in SCOPES
+    user = actor(request)
+    token: ApiToken | None = getattr(request, "api_token", None)
+    if token is not None and scope not in token.scopes:
+        raise Forbidden(f"this token lacks the scope {scope}", code="insufficient_scope")
+    if scope.endswith(":admin") and not user_is_admin(user):
+        raise Forbidden("administrators only")
+    return user
