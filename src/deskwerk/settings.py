@@ -137,7 +137,8 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "/static/"
-STATIC_ROOT = VAR_DIR / "static"
+# Production serves collected files; development serves from the apps (whitenoise finders).
+STATIC_ROOT = Path(env_str("STATIC_ROOT") or VAR_DIR / "static") if PRODUCTION else None
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT") or VAR_DIR / "media")
 STORAGES = {

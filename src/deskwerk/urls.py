@@ -10,6 +10,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("api/v1/", api.urls),
     path("", include("deskwerk.web.urls")),
 ]
+handler404 = "deskwerk.api.errors.not_found_view"
 
 if settings.DEBUG:
     urlpatterns.append(path("media/<path:path>", serve, {"document_root": settings.MEDIA_ROOT}))

@@ -53,8 +53,10 @@ def require_scope(request: HttpRequest, scope: str) -> User:
     assert scope in SCOPES
     user = actor(request)
     token: ApiToken | None = getattr(request, "api_token", None)
-    if token is not None and scope not in token.scopes:
-        raise Forbidden(f"this token lacks the scope {scope}", code="insufficient_scope")
+    # The role first: a member's token can never carry an admin scope, so "insufficient
+    # scope" would send them looking for a token they cannot get.
     if scope.endswith(":admin") and not user_is_admin(user):
         raise Forbidden("administrators only")
+    if token is not None and scope not in token.scopes:
+        raise Forbidden(f"this token lacks the scope {scope}", code="insufficient_scope")
     return user

@@ -8,6 +8,7 @@ from typing import Any
 
 from django.core.exceptions import ObjectDoesNotExist, RequestDataTooBig
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.views.defaults import page_not_found
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, AuthorizationError, HttpError, ValidationError
 
@@ -78,7 +79,8 @@ def install(api: NinjaAPI) -> None:
     def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
         if isinstance(exc.__cause__, RequestDataTooBig):
             return problem(413, "payload_too_large", "Payload too large")
-        if isinstance(exc.__cause__, json.JSONDecodeError | UnicodeDecodeError):
+        # RecursionError: JSON nested too deep for the parser, still just malformed input.
+        if isinstance(exc.__cause__, json.JSONDecodeError | UnicodeDecodeError | RecursionError):
             return problem(400, "malformed_json", "Malformed JSON", "the body is not valid JSON")
         if exc.status_code == 403:
             return problem(403, "csrf_failed", "CSRF check failed", str(exc))
@@ -96,3 +98,10 @@ def install(api: NinjaAPI) -> None:
     def server_error(request: HttpRequest, exc: Exception) -> HttpResponse:
         logger.exception("unhandled API error")
         return problem(500, "server_error", "Server error", "the error was logged")
+
+
+def not_found_view(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """Django's 404 handler: an unknown path under /api/ is a problem document too."""
+    if request.path.startswith("/api/"):
+        return problem(404, "not_found", "Not found", "no such API endpoint")
+    return page_not_found(request, exception)

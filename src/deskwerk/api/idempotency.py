@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 import re
 from collections.abc import Callable
 from typing import Any
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest
+from django.utils import timezone
 
 from deskwerk.accounts.models import User
 from deskwerk.api.models import IdempotencyKey
@@ -52,6 +55,11 @@ def run_idempotent(
 
     with transaction.atomic():
         stored = IdempotencyKey.objects.filter(user=user, key=key).first()
+        if stored is not None and stored.created_at < timezone.now() - dt.timedelta(
+            hours=settings.IDEMPOTENCY_KEY_TTL_HOURS
+        ):
+            stored.delete()  # expired: the key may be used afresh
+            stored = None
         if stored is not None:
             return replay(stored)
         try:

@@ -39,7 +39,7 @@ def paginate(
     key: Callable[[M], list[Any]],
     parse: Callable[[list[Any]], list[Any]] = lambda v: v,
 ) -> tuple[list[M], str | None]:
-    """One page after ``cursor`` in ascending ``order`` (the last field must be unique).
+    """One page after ``cursor`` in ascending ``order`` (the last field: a unique integer).
 
     ``key`` turns an item into the JSON values of ``order``; ``parse`` turns them back.
     """
@@ -47,6 +47,10 @@ def paginate(
         raise InvalidInput(f"limit must be between 1 and {MAX_LIMIT}", code="invalid_limit")
     if cursor:
         values = parse(_decode(cursor, len(order)))
+        tie_breaker = values[-1]
+        # A forged cursor must not reach the database as a wrongly typed value (a 500).
+        if type(tie_breaker) is not int or not 0 <= tie_breaker < 2**63:
+            raise InvalidInput("the cursor is not one we issued", code="invalid_cursor")
         after = Q()
         # (a, b, c) > (x, y, z) expanded, as not every database has row comparison.
         for i in range(len(order)):

@@ -3,18 +3,18 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from django.http import HttpRequest
-from ninja import Router, Schema
-from pydantic import AwareDatetime, Field
+from ninja import Router, Schema, Status
+from pydantic import Field
 
 from deskwerk.accounts.models import User
 from deskwerk.accounts.services import user_is_admin
 from deskwerk.api.auth import require_scope
 from deskwerk.api.idempotency import run_idempotent
 from deskwerk.api.pagination import paginate
-from deskwerk.api.schemas import ERRORS, Page, StrictIn
+from deskwerk.api.schemas import ERRORS, ApiDateTime, Page, StrictIn
 from deskwerk.bookings import selectors, services
 from deskwerk.bookings.models import Booking
 from deskwerk.bookings.timeslots import DayPart
@@ -46,15 +46,18 @@ class BookingOut(Schema):
 
 class BookingIn(StrictIn):
     resource_id: int
-    starts_at: AwareDatetime
-    ends_at: AwareDatetime
+    starts_at: ApiDateTime
+    ends_at: ApiDateTime
     booked_for_id: int | None = None
     note: str = Field("", max_length=500)
 
 
 class BookingDaysIn(StrictIn):
     resource_id: int
-    days: list[dt.date] = Field(min_length=1, max_length=services.MAX_DAYS_PER_REQUEST)
+    # Bounded like ApiDateTime: far-off days would overflow when turned into UTC times.
+    days: list[Annotated[dt.date, Field(ge=dt.date(1900, 1, 1), le=dt.date(9000, 1, 1))]] = Field(
+        min_length=1, max_length=services.MAX_DAYS_PER_REQUEST
+    )
     part: Literal["full", "morning", "afternoon"] = "full"
     booked_for_id: int | None = None
     note: str = Field("", max_length=500)
@@ -62,8 +65,8 @@ class BookingDaysIn(StrictIn):
 
 class BookingPatch(StrictIn):
     resource_id: int | None = None
-    starts_at: AwareDatetime | None = None
-    ends_at: AwareDatetime | None = None
+    starts_at: ApiDateTime | None = None
+    ends_at: ApiDateTime | None = None
     note: str | None = Field(None, max_length=500)
 
 
@@ -126,7 +129,9 @@ def booking_create(request: HttpRequest, payload: BookingIn) -> Any:
         )
         return 201, BookingOut.dump(booking)
 
-    return run_idempotent(request, user=user, payload=payload.model_dump(mode="json"), action=act)
+    return Status(
+        *run_idempotent(request, user=user, payload=payload.model_dump(mode="json"), action=act)
+    )
 
 
 @router.post(
@@ -149,7 +154,9 @@ def booking_create_days(request: HttpRequest, payload: BookingDaysIn) -> Any:
         )
         return 201, [BookingOut.dump(b) for b in bookings]
 
-    return run_idempotent(request, user=user, payload=payload.model_dump(mode="json"), action=act)
+    return Status(
+        *run_idempotent(request, user=user, payload=payload.model_dump(mode="json"), action=act)
+    )
 
 
 @router.get(
@@ -160,8 +167,8 @@ def booking_create_days(request: HttpRequest, payload: BookingDaysIn) -> Any:
 )
 def booking_list(
     request: HttpRequest,
-    starts_after: AwareDatetime | None = None,
-    starts_before: AwareDatetime | None = None,
+    starts_after: ApiDateTime | None = None,
+    starts_before: ApiDateTime | None = None,
     state: State | None = None,
     cursor: str | None = None,
     limit: int = 50,
@@ -251,8 +258,9 @@ def _availability(
         viewer=user, starts_at=starts_at, ends_at=ends_at, kind=kind, **scope
     )
     return {
-        "starts_at": starts_at,
-        "ends_at": ends_at,
+        # Like every time the API returns: in UTC, whatever offset the caller used.
+        "starts_at": starts_at.astimezone(dt.UTC),
+        "ends_at": ends_at.astimezone(dt.UTC),
         "resources": [
             {
                 "resource_id": row.resource.pk,
@@ -280,8 +288,8 @@ def _availability(
 def floor_availability(
     request: HttpRequest,
     floor_id: int,
-    starts_at: AwareDatetime,
-    ends_at: AwareDatetime,
+    starts_at: ApiDateTime,
+    ends_at: ApiDateTime,
     kind: ResourceKind | None = None,
 ) -> Any:
     floor = _get(Floor, floor_id)
@@ -297,8 +305,8 @@ def floor_availability(
 def zone_availability(
     request: HttpRequest,
     zone_id: int,
-    starts_at: AwareDatetime,
-    ends_at: AwareDatetime,
+    starts_at: ApiDateTime,
+    ends_at: ApiDateTime,
     kind: ResourceKind | None = None,
 ) -> Any:
     zone = _get(Zone, zone_id)
@@ -314,8 +322,8 @@ def zone_availability(
 def building_availability(
     request: HttpRequest,
     building_id: int,
-    starts_at: AwareDatetime,
-    ends_at: AwareDatetime,
+    starts_at: ApiDateTime,
+    ends_at: ApiDateTime,
     kind: ResourceKind | None = None,
 ) -> Any:
     building = _get(Building, building_id)

@@ -5,9 +5,12 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import Any
 
 from django.conf import settings
-from django.db.models import QuerySet
+from django.db.backends.base.base import BaseDatabaseWrapper
+from django.db.models import Aggregate, CharField, OuterRef, QuerySet, Subquery
+from django.db.models.sql.compiler import SQLCompiler
 
 from deskwerk.accounts.models import User
 from deskwerk.bookings.models import Booking
@@ -19,6 +22,24 @@ class Status(StrEnum):
     BUSY = "busy"
     MINE = "mine"
     UNAVAILABLE = "unavailable"  # not bookable at all
+
+
+class _IdList(Aggregate):
+    """The group's ids as one comma-separated string (GROUP_CONCAT / string_agg)."""
+
+    function = "GROUP_CONCAT"
+    output_field = CharField()
+
+    def as_postgresql(
+        self, compiler: SQLCompiler, connection: BaseDatabaseWrapper, **extra: Any
+    ) -> Any:
+        return self.as_sql(
+            compiler,
+            connection,
+            function="STRING_AGG",
+            template="%(function)s(%(expressions)s::text, ',')",
+            **extra,
+        )
 
 
 @dataclass
@@ -42,9 +63,11 @@ def availability(
 ) -> list[ResourceAvailability]:
     """Status of every resource in a floor, zone or building for [starts_at, ends_at).
 
-    Three queries whatever the size: resources, their amenities, overlapping bookings. The
-    bookings query range-scans (tenant, floor, starts_at), bounded below by the longest
-    possible booking, instead of probing once per resource.
+    Two queries whatever the size: resources with their amenity ids, overlapping bookings.
+    The bookings query range-scans (tenant, floor, starts_at), bounded below by the longest
+    possible booking, instead of probing once per resource. The amenity ids come with the
+    resources (a correlated aggregate on the (tenant, resource, amenity) index): a separate
+    ``resource_id IN (…500 ids…)`` query cost more than the rest together (bench/RESULTS.md).
     """
     resources: QuerySet[Resource] = Resource.objects.all()
     if floor_id is not None:
@@ -55,15 +78,24 @@ def availability(
         resources = resources.filter(floor__building_id=building_id)
     if kind is not None:
         resources = resources.filter(kind=kind)
-    resource_list = list(resources.order_by("name", "id"))
+    amenity_ids = (
+        ResourceAmenity.objects.filter(resource_id=OuterRef("pk"))
+        .order_by()
+        .values("resource_id")
+        .annotate(ids=_IdList("amenity_id"))
+        .values("ids")
+    )
+    resource_list = list(
+        resources.annotate(amenity_id_list=Subquery(amenity_ids)).order_by("name", "id")
+    )
     if not resource_list:
         return []
 
-    amenities: dict[int, list[int]] = {}
-    for resource_id, amenity_id in ResourceAmenity.objects.filter(
-        resource_id__in=[r.pk for r in resource_list]
-    ).values_list("resource_id", "amenity_id"):
-        amenities.setdefault(resource_id, []).append(amenity_id)
+    amenities: dict[int, list[int]] = {
+        r.pk: sorted(int(i) for i in r.amenity_id_list.split(","))
+        for r in resource_list
+        if r.amenity_id_list
+    }
 
     bookings = Booking.objects.filter(
         state__in=Booking.ACTIVE_STATES,

@@ -67,6 +67,9 @@ def _lock_and_check(
     """Inside the transaction: serialise on the resource, then look for overlaps."""
     # Locks the row on PostgreSQL; a no-op on SQLite, where the transaction itself is exclusive.
     Resource.objects.select_for_update().filter(pk=resource.pk).values_list("pk").first()
+    # And on the person, so one person racing for two desks cannot get both (always after
+    # the resource, so the lock order is the same everywhere).
+    User.unscoped.select_for_update().filter(pk=booked_for.pk).values_list("pk").first()
     overlapping = Booking.objects.filter(
         state__in=Booking.ACTIVE_STATES, starts_at__lt=ends_at, ends_at__gt=starts_at
     )

@@ -77,7 +77,7 @@ def parse_database_url(url: str, *, base_dir: Path) -> dict[str, object]:
     if scheme == "sqlite":
         raw_path = unquote(parts.path)
         absolute = url.startswith("sqlite:////")
-        path = Path(raw_path) if absolute else base_dir / raw_path.lstrip("/")
+        path = Path("/" + raw_path.lstrip("/")) if absolute else base_dir / raw_path.lstrip("/")
         return sqlite_database(path)
     if scheme in {"postgres", "postgresql", "pgsql"}:
         if not parts.path.strip("/"):

@@ -9,7 +9,7 @@ from typing import Any, Literal
 
 from django.db.models import Model, QuerySet
 from django.http import FileResponse, HttpRequest
-from ninja import Query, Router, Schema
+from ninja import Query, Router, Schema, Status
 from pydantic import Field
 
 from deskwerk.api.auth import require_scope
@@ -230,9 +230,12 @@ def _register(
     name = model._meta.model_name
     post_process: Any = _with_amenities if model is Resource else (lambda items: items)
 
+    # A default, so a filter schema without fields is not a required parameter (422).
+    no_filters = filter_in()
+
     def list_items(
         request: HttpRequest,
-        filters: Query[filter_in],  # type: ignore[valid-type]
+        filters: Query[filter_in] = no_filters,  # type: ignore[valid-type]
         cursor: str | None = None,
         limit: int = 100,
     ) -> Any:
@@ -272,7 +275,7 @@ def _register(
         obj = services.space_create(
             actor=user, model=model, data=_to_service_data(model, payload, partial=False)
         )
-        return 201, post_process([obj])[0]
+        return Status(201, post_process([obj])[0])
 
     @router.patch(
         f"/{path}/{{item_id}}",
@@ -297,7 +300,7 @@ def _register(
     def delete_item(request: HttpRequest, item_id: int) -> Any:
         user = require_scope(request, "spaces:admin")
         services.space_delete(actor=user, obj=_get(model, item_id))
-        return 204, None
+        return Status(204, None)
 
 
 class NoFilter(Schema):

@@ -53,6 +53,14 @@ def _validated_save(obj: models.Model) -> None:
     except ValidationError as exc:
         detail = "; ".join(f"{k}: {' '.join(v)}" for k, v in exc.message_dict.items())
         raise InvalidInput(detail, errors=exc.message_dict) from exc
+    # Check constraints here, so a violation (e.g. a working day ending before it starts) is
+    # invalid input rather than the IntegrityError below, which would call it a duplicate.
+    for constraint in obj._meta.constraints:
+        if isinstance(constraint, models.CheckConstraint):
+            try:
+                constraint.validate(type(obj), obj)  # type: ignore[attr-defined]
+            except ValidationError as exc:
+                raise InvalidInput(" ".join(exc.messages)) from exc
     try:
         with transaction.atomic():
             obj.save()

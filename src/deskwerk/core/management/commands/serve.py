@@ -21,6 +21,8 @@ def run_gunicorn(*, bind: str, workers: int, threads: int) -> None:
                 "worker_class": "gthread" if threads > 1 else "sync",
                 "accesslog": os.environ.get("ACCESS_LOG") or None,
                 "timeout": 30,
+                # No shared control socket: several servers (demo, benchmarks) may run at once.
+                "control_socket_disable": True,
                 "graceful_timeout": 10,
             }
             for key, value in settings.items():

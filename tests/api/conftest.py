@@ -1,0 +1,276 @@
+"""API test kit: a populated tenant, the table of every /api/v1 endpoint, and row snapshots.
+
+The endpoint table is the single list the role, authentication and scope tests iterate over;
+``test_openapi`` checks that it names every operation of the OpenAPI document, so a new
+endpoint cannot slip in untested.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.apps import apps
+from django.core.files.base import ContentFile
+from django.db import models
+from django.test import Client
+
+from deskwerk.access.models import ApiToken
+from deskwerk.accounts.models import User
+from deskwerk.bookings.models import Booking
+from deskwerk.bookings.services import booking_create
+from deskwerk.spaces.models import Amenity, Building, Floor, Location, Resource, Zone
+from deskwerk.tenancy.context import tenant_context
+from deskwerk.tenancy.models import Tenant, TenantOwned
+from tests.conftest import Site, future
+
+PROBLEM = "application/problem+json"
+PLAN_SVG = b'<svg xmlns="http://www.w3.org/2000/svg" width="100" height="100"></svg>'
+
+
+class World:
+    """``Site`` plus what every endpoint needs: an amenity, a plan, bookings, spare objects.
+
+    The spare objects have no dependants, so a delete of them succeeds.
+    """
+
+    # Set by test_errors' ``bad_world``.
+    foreign: dict[str, int]
+    unbookable: Resource
+    pacific: Resource  # at a location 11 hours behind UTC
+
+    def __init__(self, tenant: Tenant, owner: User, member: User) -> None:
+        self.tenant = tenant
+        self.site = Site(tenant)
+        site = self.site
+        with tenant_context(tenant):
+            self.amenity = Amenity.objects.create(code="monitor", name="Monitor")
+            site.desks[0].amenities.through.objects.create(
+                tenant=tenant, resource=site.desks[0], amenity=self.amenity
+            )
+            site.floor.plan_image.save("plan.svg", ContentFile(PLAN_SVG))
+            self.spare = {
+                "location": Location.objects.create(name="Spare"),
+                "building": Building.objects.create(location=site.location, name="Spare"),
+                "floor": Floor.objects.create(building=site.building, name="Spare"),
+                "zone": Zone.objects.create(floor=site.floor, name="Spare"),
+                "amenity": Amenity.objects.create(code="spare", name="Spare"),
+                "resource": Resource.objects.create(floor=site.floor, name="Spare"),
+            }
+            self.member_booking = booking_create(
+                actor=member, resource=site.desks[0], starts_at=future(2, 9), ends_at=future(2, 12)
+            )
+            self.owner_booking = booking_create(
+                actor=owner, resource=site.desks[1], starts_at=future(2, 9), ends_at=future(2, 12)
+            )
+        self.ids: dict[str, int] = {
+            "location": site.location.pk,
+            "building": site.building.pk,
+            "floor": site.floor.pk,
+            "zone": site.zone.pk,
+            "amenity": self.amenity.pk,
+            "resource": site.desks[0].pk,
+            "booking": self.member_booking.pk,
+            **{f"spare_{k}": v.pk for k, v in self.spare.items()},
+        }
+
+    def window(self, days: int = 3) -> dict[str, str]:
+        """An availability window as query parameters (with offsets, as the API demands)."""
+        return {
+            "starts_at": future(days, 8).isoformat(),
+            "ends_at": future(days, 18).isoformat(),
+        }
+
+
+@pytest.fixture
+def world(tenant: Tenant, owner: User, member: User, settings: Any, tmp_path: Path) -> World:
+    settings.MEDIA_ROOT = tmp_path
+    return World(tenant, owner, member)
+
+
+Body = Callable[[World], Any]
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    """One operation of /api/v1 and what each kind of caller should get from it.
+
+    ``role``: "read" (members may), "admin" (members get 403), "book" (members may, own data).
+    ``outsider``: the status an administrator of another tenant gets (404 for anything of
+    the tenant, 200/201 where the call only touches the caller's own tenant).
+    """
+
+    method: str
+    path: str
+    scope: str | None
+    role: str
+    body: Body | None = None
+    ok: int = 200
+    outsider: int = 404
+
+    def __str__(self) -> str:
+        return f"{self.method} {self.path}"
+
+    @property
+    def template(self) -> str:
+        """The path as the OpenAPI document spells it."""
+        return self.path.replace("{spare_", "{")
+
+
+def _space(
+    path: str, create: Body, *, parent: bool, extra: list[Endpoint] | None = None
+) -> list[Endpoint]:
+    """The five CRUD operations of one kind of space."""
+    key = "amenity" if path == "amenities" else path[:-1]
+    return [
+        Endpoint("GET", f"/{path}", "spaces:read", "read", outsider=200),
+        Endpoint("GET", f"/{path}/{{{key}}}", "spaces:read", "read"),
+        Endpoint("POST", f"/{path}", "spaces:admin", "admin", create, 201, 404 if parent else 201),
+        Endpoint(
+            "PATCH", f"/{path}/{{{key}}}", "spaces:admin", "admin", lambda w: {"name": "Renamed"}
+        ),
+        Endpoint("DELETE", f"/{path}/{{spare_{key}}}", "spaces:admin", "admin", ok=204),
+        *(extra or []),
+    ]
+
+
+ENDPOINTS: list[Endpoint] = [
+    Endpoint("GET", "/me", None, "read", outsider=200),
+    *_space("locations", lambda w: {"name": "New", "timezone": "Europe/Berlin"}, parent=False),
+    *_space(
+        "buildings",
+        lambda w: {"location_id": w.ids["location"], "name": "New"},
+        parent=True,
+        extra=[
+            Endpoint(
+                "GET", "/buildings/{building}/availability", "bookings:read", "read", World.window
+            )
+        ],
+    ),
+    *_space(
+        "floors",
+        lambda w: {"building_id": w.ids["building"], "name": "New"},
+        parent=True,
+        extra=[
+            Endpoint("GET", "/floors/{floor}/plan", "spaces:read", "read"),
+            Endpoint("GET", "/floors/{floor}/availability", "bookings:read", "read", World.window),
+        ],
+    ),
+    *_space(
+        "zones",
+        lambda w: {"floor_id": w.ids["floor"], "name": "New"},
+        parent=True,
+        extra=[
+            Endpoint("GET", "/zones/{zone}/availability", "bookings:read", "read", World.window)
+        ],
+    ),
+    *_space("amenities", lambda w: {"code": "new", "name": "New"}, parent=False),
+    *_space(
+        "resources",
+        lambda w: {
+            "floor_id": w.ids["floor"],
+            "zone_id": w.ids["zone"],
+            "name": "New",
+            "amenity_ids": [w.ids["amenity"]],
+        },
+        parent=True,
+    ),
+    Endpoint(
+        "POST",
+        "/bookings",
+        "bookings:write",
+        "book",
+        lambda w: {
+            "resource_id": w.site.desks[2].pk,
+            "starts_at": future(4, 9).isoformat(),
+            "ends_at": future(4, 12).isoformat(),
+        },
+        ok=201,
+    ),
+    Endpoint(
+        "POST",
+        "/bookings/days",
+        "bookings:write",
+        "book",
+        lambda w: {"resource_id": w.site.desks[2].pk, "days": [str(future(5).date())]},
+        ok=201,
+    ),
+    Endpoint("GET", "/bookings", "bookings:read", "book", outsider=200),
+    Endpoint("GET", "/bookings/{booking}", "bookings:read", "book"),
+    Endpoint("PATCH", "/bookings/{booking}", "bookings:write", "book", lambda w: {"note": "hi"}),
+    Endpoint("POST", "/bookings/{booking}/cancel", "bookings:write", "book"),
+]
+
+
+def call(client: Client, endpoint: Endpoint, world: World, **headers: str) -> Any:
+    """Send ``endpoint`` with its body through ``client``; JSON answers get ``.data``."""
+    path = "/api/v1" + endpoint.path.format(**world.ids)
+    body = endpoint.body(world) if endpoint.body else None
+    if endpoint.method == "GET":
+        response = client.get(path, body or {}, headers=headers)
+    else:
+        response = client.generic(
+            endpoint.method,
+            path,
+            json.dumps(body) if body is not None else "",
+            content_type="application/json",
+            headers=headers,
+        )
+    ctype = response.get("Content-Type", "")
+    response.data = (  # type: ignore[attr-defined]
+        json.loads(response.content)
+        if "json" in ctype and not response.streaming and response.content
+        else None
+    )
+    return response
+
+
+def assert_problem(response: Any, status: int, code: str) -> dict[str, Any]:
+    """An RFC 9457 document with the expected status and stable code."""
+    assert response.status_code == status, (response.status_code, response.content[:500])
+    assert response["Content-Type"] == PROBLEM
+    body: dict[str, Any] = json.loads(response.content)
+    assert body["code"] == code, body
+    assert body["status"] == status
+    assert body["type"].endswith("/" + code)
+    assert body["title"]
+    return body
+
+
+def _owned_models() -> list[type[models.Model]]:
+    return [
+        m
+        for m in apps.get_models()
+        if (issubclass(m, TenantOwned) or m is User) and m is not ApiToken
+    ]
+
+
+def snapshot(tenant: Tenant | None = None) -> dict[str, list[dict[str, Any]]]:
+    """Every tenant-owned row (of ``tenant``, or of all tenants) except API tokens, whose
+    ``last_used_at`` moves on every call. Equal snapshots: nothing was written."""
+    result = {}
+    for model in _owned_models():
+        manager = model.unscoped  # type: ignore[attr-defined]
+        qs = manager.all() if tenant is None else manager.filter(tenant=tenant)
+        result[model._meta.label] = list(qs.order_by("pk").values())
+    return result
+
+
+def booking_count() -> int:
+    return Booking.unscoped.count()
+
+
+def session_client(user: User, *, csrf: bool = True) -> Client:
+    """A signed-in browser; with ``csrf`` the client enforces CSRF like a real browser would."""
+    client = Client(enforce_csrf_checks=csrf)
+    client.force_login(user)
+    return client
+
+
+def dt_utc(value: str) -> dt.datetime:
+    return dt.datetime.fromisoformat(value.replace("Z", "+00:00"))

@@ -1,0 +1,124 @@
+"""Spaces over the API: the shapes administrators write and everyone reads."""
+
+from __future__ import annotations
+
+import pytest
+
+from deskwerk.audit.models import AuditEvent
+from deskwerk.spaces.models import Amenity, Location
+from deskwerk.tenancy.context import tenant_context
+from tests.api.conftest import PLAN_SVG, World, assert_problem
+
+pytestmark = pytest.mark.django_db
+
+
+def test_create_then_get_round_trips_a_location(api_owner, tenant):
+    body = {
+        "name": "Stuttgart",
+        "street": "Königstraße 1",
+        "postal_code": "70173",
+        "city": "Stuttgart",
+        "country": "DE",
+        "timezone": "Europe/Berlin",
+        "work_day_start": "07:30:00",
+        "work_day_end": "17:00:00",
+    }
+
+    created = api_owner.post("/locations", body)
+    fetched = api_owner.get(f"/locations/{created.data['id']}")
+
+    assert created.status_code == 201, created.content
+    assert fetched.data == created.data == {"id": created.data["id"], **body}
+    assert Location.unscoped.get(pk=created.data["id"]).tenant_id == tenant.pk
+    assert AuditEvent.unscoped.filter(action="location.create", tenant=tenant).count() == 1
+
+
+def test_a_patch_changes_only_the_given_fields(world: World, api_owner):
+    path = f"/locations/{world.site.location.pk}"
+    before = api_owner.get(path).data
+
+    after = api_owner.patch(path, {"city": "Esslingen"}).data
+
+    assert after == {**before, "city": "Esslingen"}
+
+
+def test_a_resource_carries_its_amenities(world: World, api_owner, tenant):
+    with tenant_context(tenant):
+        second = Amenity.objects.create(code="standing", name="Standing desk")
+    created = api_owner.post(
+        "/resources",
+        {
+            "floor_id": world.site.floor.pk,
+            "zone_id": world.site.zone.pk,
+            "kind": "room",
+            "name": "Big room",
+            "capacity": 12,
+            "pos_x": 120.5,
+            "pos_y": 40,
+            "amenity_ids": [second.pk, world.amenity.pk],
+        },
+    )
+    path = f"/resources/{created.data['id']}"
+
+    assert created.status_code == 201, created.content
+    assert created.data["amenity_ids"] == sorted([second.pk, world.amenity.pk])
+    assert api_owner.patch(path, {"amenity_ids": [second.pk]}).data["amenity_ids"] == [second.pk]
+    assert api_owner.patch(path, {"name": "Huge room"}).data["amenity_ids"] == [second.pk]
+    assert api_owner.patch(path, {"amenity_ids": []}).data["amenity_ids"] == []
+    assert api_owner.get(path).data["amenity_ids"] == []
+
+
+def test_a_resource_leaves_its_zone_with_an_explicit_null(world: World, api_owner):
+    path = f"/resources/{world.site.desks[2].pk}"
+
+    response = api_owner.patch(path, {"zone_id": None})
+
+    assert response.status_code == 200, response.content
+    assert response.data["zone_id"] is None
+
+
+@pytest.mark.parametrize(
+    ("path", "param", "attr", "expected"),
+    [
+        ("/buildings", "location_id", "location", {"building", "spare_building"}),
+        ("/floors", "building_id", "building", {"floor", "spare_floor"}),
+        ("/zones", "floor_id", "floor", {"zone", "spare_zone"}),
+    ],
+)
+def test_lists_filter_by_parent(world: World, api_member, path, param, attr, expected):
+    items = api_member.get(path, **{param: world.ids[attr]}).data["items"]
+    none = api_member.get(path, **{param: 10**9}).data["items"]
+
+    assert {i["id"] for i in items} == {world.ids[k] for k in expected}
+    assert none == []
+
+
+def test_resources_filter_by_kind_and_zone(world: World, api_member):
+    rooms = api_member.get("/resources", kind="room").data["items"]
+    zoned = api_member.get("/resources", zone_id=world.site.zone.pk).data["items"]
+
+    assert [r["id"] for r in rooms] == [world.site.room.pk]
+    assert {r["id"] for r in zoned} == {d.pk for d in world.site.desks}
+
+
+def test_a_delete_removes_the_object(world: World, api_owner):
+    path = f"/amenities/{world.spare['amenity'].pk}"
+
+    assert api_owner.delete(path).status_code == 204
+    assert_problem(api_owner.get(path), 404, "not_found")
+    assert_problem(api_owner.delete(path), 404, "not_found")
+
+
+def test_the_floor_plan_is_served_sandboxed(world: World, api_member):
+    response = api_member.client.get(f"/api/v1/floors/{world.site.floor.pk}/plan")
+
+    assert response.status_code == 200
+    assert response["Content-Type"] == "image/svg+xml"
+    assert "sandbox" in response["Content-Security-Policy"]
+    assert b"".join(response.streaming_content) == PLAN_SVG
+
+
+def test_a_floor_without_a_plan_is_404(world: World, api_member):
+    response = api_member.get(f"/floors/{world.spare['floor'].pk}/plan")
+
+    assert_problem(response, 404, "not_found")
