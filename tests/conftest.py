@@ -152,3 +152,9 @@ def future(days: int = 1, hour: int = 9, minutes: int = 0) -> dt.datetime:
     """A UTC time some days ahead, on the hour: stable inputs for booking tests."""
     base = dt.datetime.now(dt.UTC).replace(hour=0, minute=0, second=0, microsecond=0)
     return base + dt.timedelta(days=days, hours=hour, minutes=minutes)
+
+
+@pytest.fixture(autouse=True)
+def _media_in_tmp(settings: Any, tmp_path: Any) -> None:
+    """Uploads (floor plans) go to a per-test folder, never into the checkout."""
+    settings.MEDIA_ROOT = tmp_path / "media"

@@ -112,6 +112,7 @@ class Endpoint:
     body: Body | None = None
     ok: int = 200
     outsider: int = 404
+    content_type: str = "application/json"
 
     def __str__(self) -> str:
         return f"{self.method} {self.path}"
@@ -158,6 +159,14 @@ ENDPOINTS: list[Endpoint] = [
         parent=True,
         extra=[
             Endpoint("GET", "/floors/{floor}/plan", "spaces:read", "read"),
+            Endpoint(
+                "PUT",
+                "/floors/{floor}/plan",
+                "spaces:admin",
+                "admin",
+                lambda w: PLAN_SVG,
+                content_type="image/svg+xml",
+            ),
             Endpoint("GET", "/floors/{floor}/availability", "bookings:read", "read", World.window),
         ],
     ),
@@ -217,8 +226,8 @@ def call(client: Client, endpoint: Endpoint, world: World, **headers: str) -> An
         response = client.generic(
             endpoint.method,
             path,
-            json.dumps(body) if body is not None else "",
-            content_type="application/json",
+            body if isinstance(body, bytes) else json.dumps(body) if body is not None else "",
+            content_type=endpoint.content_type,
             headers=headers,
         )
     ctype = response.get("Content-Type", "")

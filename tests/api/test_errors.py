@@ -701,14 +701,14 @@ def test_an_oversized_body_is_413_and_writes_nothing(world, api_owner, caplog):
 
 
 def test_an_unsupported_method_is_405_and_writes_nothing(world, api_owner):
-    """ninja answers 405 itself (plain text, with ``Allow``); at least it changes nothing."""
+    """ninja's own 405 is turned into problem+json; ``Allow`` survives; nothing changes."""
     before = snapshot()
 
     response = api_owner.client.put(
         f"/api/v1/locations/{world.ids['location']}", '{"name": "X"}', "application/json"
     )
 
-    assert response.status_code == 405
+    assert_problem(response, 405, "method_not_allowed")
     assert "PATCH" in response["Allow"]
     assert snapshot() == before
 

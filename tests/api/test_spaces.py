@@ -122,3 +122,44 @@ def test_a_floor_without_a_plan_is_404(world: World, api_member):
     response = api_member.get(f"/floors/{world.spare['floor'].pk}/plan")
 
     assert_problem(response, 404, "not_found")
+
+
+def test_it_uploads_a_plan_and_serves_it_back_sanitised(api_owner, site):
+    svg = (
+        b'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 10 10"><!-- note -->'
+        b'<rect width="10" height="10"/></svg>'
+    )
+    response = api_owner.client.put(
+        f"/api/v1/floors/{site.floor.pk}/plan", svg, content_type="image/svg+xml"
+    )
+    assert response.status_code == 200, response.content
+    assert response.json()["has_plan"] is True
+    served = api_owner.client.get(f"/api/v1/floors/{site.floor.pk}/plan")
+    body = b"".join(served.streaming_content)
+    assert served["Content-Type"] == "image/svg+xml"
+    assert "sandbox" in served["Content-Security-Policy"]
+    assert b"<rect" in body
+    assert b"note" not in body  # rebuilt from the allowlist: comments are gone
+
+
+def test_it_refuses_a_plan_with_a_script(api_owner, site):
+    evil = b'<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>'
+    response = api_owner.client.put(
+        f"/api/v1/floors/{site.floor.pk}/plan", evil, content_type="image/svg+xml"
+    )
+    assert response.status_code == 422
+    assert response.json()["code"] == "invalid_plan"
+    site.floor.refresh_from_db()
+    assert not site.floor.plan_image
+
+
+def test_it_refuses_an_oversized_plan_before_reading_it(api_owner, site):
+    from deskwerk.spaces.plans import MAX_PLAN_BYTES
+
+    response = api_owner.client.put(
+        f"/api/v1/floors/{site.floor.pk}/plan",
+        b"\x89PNG\r\n\x1a\n" + b"\0" * MAX_PLAN_BYTES,
+        content_type="image/png",
+    )
+    assert response.status_code == 413
+    assert response.json()["code"] == "payload_too_large"

@@ -1,13 +1,18 @@
-"""Refuse oversized API bodies before anything reads them."""
+"""The edge of the API: refuse oversized bodies before anything reads them, and keep
+answers that the framework makes itself (405) in the problem+json format."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 
 from deskwerk.api.errors import problem
+from deskwerk.spaces.plans import MAX_PLAN_BYTES
+
+_PLAN_UPLOAD = re.compile(r"^/api/v1/floors/\d+/plan$")
 
 
 class ApiBodyLimitMiddleware:
@@ -20,11 +25,23 @@ class ApiBodyLimitMiddleware:
                 length = int(request.META.get("CONTENT_LENGTH") or 0)
             except ValueError:
                 return problem(400, "bad_content_length", "Bad Content-Length")
-            if length > settings.API_MAX_BODY_BYTES:
+            limit = settings.API_MAX_BODY_BYTES
+            if request.method == "PUT" and _PLAN_UPLOAD.match(request.path):
+                limit = MAX_PLAN_BYTES
+            if length > limit:
                 return problem(
                     413,
                     "payload_too_large",
                     "Payload too large",
-                    f"bodies are limited to {settings.API_MAX_BODY_BYTES} bytes",
+                    f"bodies are limited to {limit} bytes",
                 )
-        return self.get_response(request)
+        response = self.get_response(request)
+        if response.status_code == 405 and request.path.startswith("/api/"):
+            # ninja answers an unsupported method in plain text; keep the one error format.
+            allowed = response.get("Allow", "")
+            response = problem(
+                405, "method_not_allowed", "Method not allowed", f"allowed: {allowed}"
+            )
+            if allowed:
+                response["Allow"] = allowed
+        return response

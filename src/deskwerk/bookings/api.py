@@ -24,6 +24,19 @@ from deskwerk.spaces.models import Building, Floor, Resource, Zone
 
 router = Router(tags=["bookings"])
 
+IDEMPOTENCY_HEADER: dict[str, Any] = {
+    "parameters": [
+        {
+            "in": "header",
+            "name": "Idempotency-Key",
+            "required": False,
+            "schema": {"type": "string", "minLength": 1, "maxLength": 255},
+            "description": "A retry with the same key and body returns the first answer "
+            "and never books twice.",
+        }
+    ]
+}
+
 State = Literal["confirmed", "checked_in", "completed", "cancelled", "released"]
 
 
@@ -112,6 +125,7 @@ def _visible_booking(user: User, booking_id: int) -> Booking:
     "/bookings",
     response={201: BookingOut, **ERRORS},
     operation_id="booking_create",
+    openapi_extra=IDEMPOTENCY_HEADER,
     summary="Book a resource for a time window",
 )
 def booking_create(request: HttpRequest, payload: BookingIn) -> Any:
@@ -138,6 +152,7 @@ def booking_create(request: HttpRequest, payload: BookingIn) -> Any:
     "/bookings/days",
     response={201: list[BookingOut], **ERRORS},
     operation_id="booking_create_days",
+    openapi_extra=IDEMPOTENCY_HEADER,
     summary="Book whole or half working days (one booking per day, all or nothing)",
 )
 def booking_create_days(request: HttpRequest, payload: BookingDaysIn) -> Any:

@@ -16,7 +16,7 @@ from deskwerk.api.auth import require_scope
 from deskwerk.api.pagination import paginate
 from deskwerk.api.schemas import ERRORS, Page, StrictIn
 from deskwerk.core.errors import NotFound
-from deskwerk.spaces import services
+from deskwerk.spaces import plans, services
 from deskwerk.spaces.models import (
     Amenity,
     Building,
@@ -331,6 +331,30 @@ _register("floors", Floor, FloorOut, FloorIn, FloorPatch, FloorFilter)
 _register("zones", Zone, ZoneOut, ZoneIn, ZonePatch, ZoneFilter)
 _register("amenities", Amenity, AmenityOut, AmenityIn, AmenityPatch, NoFilter)
 _register("resources", Resource, ResourceOut, ResourceIn, ResourcePatch, ResourceFilter)
+
+
+@router.put(
+    "/floors/{floor_id}/plan",
+    operation_id="floor_plan_set",
+    summary="Upload the floor's plan image (raw SVG, PNG or JPEG body)",
+    response={200: FloorOut, **ERRORS},
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {
+                media: {"schema": {"type": "string", "format": "binary"}}
+                for media in ("image/svg+xml", "image/png", "image/jpeg")
+            },
+        }
+    },
+)
+def floor_plan_set(request: HttpRequest, floor_id: int) -> Any:
+    """SVG is rebuilt from an allowlist (no scripts or external references); at most 5 MB."""
+    user = require_scope(request, "spaces:admin")
+    floor = _get(Floor, floor_id)
+    # Read from the stream: Django's request.body cap is for forms, the plan has its own.
+    data = request.read(plans.MAX_PLAN_BYTES + 1)
+    return plans.floor_plan_set(actor=user, floor=floor, data=data)
 
 
 @router.get(
