@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "ninja",
+    "huey.contrib.djhuey",
     "deskwerk.core",
     "deskwerk.tenancy",
     "deskwerk.audit",
@@ -67,6 +68,7 @@ INSTALLED_APPS = [
     "deskwerk.spaces",
     "deskwerk.bookings",
     "deskwerk.api",
+    "deskwerk.privacy",
     "deskwerk.web",
 ]
 
@@ -183,6 +185,28 @@ BOOKING_HORIZON_DAYS = env_int("BOOKING_HORIZON_DAYS", 365, minimum=1, maximum=3
 IDEMPOTENCY_KEY_TTL_HOURS = env_int("IDEMPOTENCY_KEY_TTL_HOURS", 24, minimum=1, maximum=24 * 30)
 
 NINJA_PAGINATION_PER_PAGE = 50
+
+# Background jobs (Huey). SQLite storage beside the database in the embedded default, Redis in
+# production, run inline ("immediate") in the test suite. Periodic jobs are declared in code.
+HUEY_BACKEND = env_choice(
+    "HUEY_BACKEND",
+    "immediate" if DESKWERK_ENV == "test" else ("redis" if PRODUCTION else "sqlite"),
+    {"sqlite", "redis", "immediate"},
+)
+REDIS_URL = env_str("REDIS_URL") or "redis://127.0.0.1:6379/0"
+HUEY: dict[str, object] = {
+    "name": "deskwerk",
+    "immediate": HUEY_BACKEND == "immediate",
+    "utc": True,
+    "consumer": {
+        "workers": env_int("WORKER_THREADS", 2, minimum=1, maximum=64),
+        "worker_type": "thread",
+    },
+}
+if HUEY_BACKEND == "sqlite":
+    HUEY |= {"huey_class": "huey.SqliteHuey", "filename": str(VAR_DIR / "huey.sqlite3")}
+elif HUEY_BACKEND == "redis":
+    HUEY |= {"huey_class": "huey.RedisHuey", "url": REDIS_URL}
 
 LOGGING = {
     "version": 1,

@@ -27,6 +27,8 @@ class User(AbstractBaseUser):
     email = models.EmailField(max_length=254)
     full_name = models.CharField(max_length=200, blank=True)
     is_active = models.BooleanField(default=True)
+    # Restriction of processing (GDPR Art. 18, "Sperrung"): kept, but not processed further.
+    restricted_at = models.DateTimeField(null=True, blank=True)
     date_joined = models.DateTimeField(default=timezone.now)
 
     objects: ClassVar[TenantUserManager] = TenantUserManager()
@@ -47,6 +49,20 @@ class User(AbstractBaseUser):
     def save(self, *args: Any, **kwargs: Any) -> None:
         self.email = self.email.strip().lower()
         super().save(*args, **kwargs)
+
+
+class ContactDetails(TenantOwned):
+    """Contact data, kept apart from the account and other personal data (Annex 1 I.6)."""
+
+    user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="contact")
+    phone = models.CharField(max_length=40, blank=True)
+    mobile = models.CharField(max_length=40, blank=True)
+    org_unit = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint("tenant", "user", name="contact_tenant_user_uniq"),
+        ]
 
 
 class Membership(TenantOwned):

@@ -25,12 +25,19 @@ class Booking(TenantOwned):
     resource = models.ForeignKey(Resource, on_delete=models.PROTECT, related_name="bookings")
     # Copied from the resource so availability range-scans one index per floor.
     floor = models.ForeignKey(Floor, on_delete=models.PROTECT, related_name="+")
+    # Both links are cut (NULL) when the booking is pseudonymised; person_pseudonym remains.
     booked_for = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="bookings"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="bookings",
+        null=True,
+        blank=True,
     )
     booked_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
     )
+    person_pseudonym = models.CharField(max_length=40, blank=True)
+    pseudonymised_at = models.DateTimeField(null=True, blank=True)
     starts_at = models.DateTimeField()
     ends_at = models.DateTimeField()
     state = models.CharField(max_length=20, choices=State.choices, default=State.CONFIRMED)

@@ -52,6 +52,9 @@ def _check_target(actor: User, resource: Resource, booked_for: User) -> None:
         raise Forbidden("only administrators book for colleagues", code="cannot_book_for_others")
     if not booked_for.is_active:
         raise InvalidInput("that person is deactivated", code="person_inactive")
+    if booked_for.restricted_at is not None:
+        # Art. 18: the person's data is restricted; no new processing until it is lifted.
+        raise Conflict("processing of this person's data is restricted", code="person_restricted")
     if not resource.bookable:
         raise Conflict("this resource cannot be booked", code="resource_not_bookable")
 
@@ -177,6 +180,8 @@ def _editable(actor: User, booking: Booking) -> None:
     if actor.pk not in (booking.booked_for_id, booking.booked_by_id) and not user_is_admin(actor):
         # Someone else's booking: as invisible as another tenant's.
         raise NotFound("booking not found")
+    if booking.pseudonymised_at is not None:
+        raise Conflict("the booking is pseudonymised history", code="booking_pseudonymised")
     if not booking.is_active:
         raise Conflict(f"the booking is {booking.state}", code="booking_not_active")
 
@@ -220,6 +225,7 @@ def booking_change(
         return booking
     with transaction.atomic():
         if {"starts_at", "ends_at", "resource"} & set(changed):
+            assert booking.booked_for is not None  # pseudonymised bookings were refused above
             _lock_and_check(
                 resource=new_resource,
                 booked_for=booking.booked_for,

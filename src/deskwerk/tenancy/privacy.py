@@ -1,0 +1,19 @@
+"""Data map: tenants are companies (the controllers), not people."""
+
+from deskwerk.privacy.datamap import KEY, NotPersonal, declare
+
+COMPANY = NotPersonal("about the customer company, not a natural person")
+
+declare(
+    "tenancy.Tenant",
+    description="Customer companies (controllers) and their settings.",
+    fields={
+        "id": KEY,
+        "name": COMPANY,
+        "slug": COMPANY,
+        "status": COMPANY,
+        "default_timezone": COMPANY,
+        "settings": NotPersonal("configuration values only (retention periods, modes)"),
+        "created_at": COMPANY,
+    },
+)
