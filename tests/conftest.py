@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from django.test import Client
 
-from deskwerk.access.services import token_create
+from deskwerk.access.services import SCOPES, token_create
 from deskwerk.accounts.models import Membership, User
 from deskwerk.accounts.services import user_create
 from deskwerk.spaces.models import Building, Floor, Location, Resource, Zone
@@ -19,7 +19,7 @@ from deskwerk.tenancy.models import Tenant
 from deskwerk.tenancy.services import tenant_create
 
 PASSWORD = "a long enough test password"
-ALL_SCOPES = ["bookings:read", "bookings:write", "spaces:read", "spaces:admin"]
+ALL_SCOPES = sorted(SCOPES)
 
 
 def make_user(tenant: Tenant, email: str, role: str = Membership.Role.MEMBER) -> User:
@@ -69,7 +69,9 @@ class Api:
     def __init__(self, user: User, scopes: list[str] | None = None) -> None:
         with tenant_context(user.tenant):
             allowed = [
-                s for s in (scopes or ALL_SCOPES) if s != "spaces:admin" or user.membership.is_admin
+                s
+                for s in (scopes or ALL_SCOPES)
+                if not s.endswith(":admin") or user.membership.is_admin
             ]
             self.secret = token_create(user=user, name="test", scopes=allowed).secret
         self.user = user

@@ -186,6 +186,11 @@ IDEMPOTENCY_KEY_TTL_HOURS = env_int("IDEMPOTENCY_KEY_TTL_HOURS", 24, minimum=1, 
 
 NINJA_PAGINATION_PER_PAGE = 50
 
+# The operator (processor) as named in the records of processing and notices to tenants.
+OPERATOR_NAME = env_str("OPERATOR_NAME") or "Deskwerk operator (set OPERATOR_NAME)"
+OPERATOR_CONTACT = env_str("OPERATOR_CONTACT") or "(set OPERATOR_CONTACT: address, e-mail)"
+OPERATOR_DPO = env_str("OPERATOR_DPO") or "(set OPERATOR_DPO: data protection officer contact)"
+
 # Background jobs (Huey). SQLite storage beside the database in the embedded default, Redis in
 # production, run inline ("immediate") in the test suite. Periodic jobs are declared in code.
 HUEY_BACKEND = env_choice(

@@ -213,6 +213,7 @@ ENDPOINTS: list[Endpoint] = [
     Endpoint("GET", "/bookings/{booking}", "bookings:read", "book"),
     Endpoint("PATCH", "/bookings/{booking}", "bookings:write", "book", lambda w: {"note": "hi"}),
     Endpoint("POST", "/bookings/{booking}/cancel", "bookings:write", "book"),
+    Endpoint("GET", "/privacy/records", "privacy:admin", "admin", outsider=200),
 ]
 
 

@@ -47,6 +47,8 @@ def test_outsider_never_reaches_the_tenant(endpoint: Endpoint, world, api_outsid
     assert response.status_code == endpoint.outsider, response.content[:300]
     if endpoint.path == "/me":
         assert response.data["tenant"]["slug"] == "globex"
+    elif endpoint.path == "/privacy/records":
+        assert [c["slug"] for c in response.data["controllers"]] == ["globex"]
     elif endpoint.method == "GET":
         assert response.data["items"] == []  # the outsider's own tenant has nothing yet
     else:  # a parentless create lands in the outsider's own tenant

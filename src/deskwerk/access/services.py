@@ -24,6 +24,7 @@ SCOPES: dict[str, str] = {
     "bookings:write": "create, change and cancel bookings",
     "spaces:read": "read locations, buildings, floors, zones, resources and amenities",
     "spaces:admin": "create, change and delete spaces (administrators only)",
+    "privacy:admin": "records of processing, data-subject requests (administrators only)",
 }
 DEFAULT_SCOPES = ["bookings:read", "bookings:write", "spaces:read"]
 
@@ -52,8 +53,11 @@ def token_create(
     unknown = [s for s in scopes if s not in SCOPES]
     if unknown:
         raise InvalidInput(f"unknown scopes: {', '.join(unknown)}", code="invalid_scope")
-    if "spaces:admin" in scopes and not user_is_admin(user):
-        raise Forbidden("only administrators may hold spaces:admin", code="scope_not_allowed")
+    admin_only = [s for s in scopes if s.endswith(":admin")]
+    if admin_only and not user_is_admin(user):
+        raise Forbidden(
+            f"only administrators may hold {', '.join(admin_only)}", code="scope_not_allowed"
+        )
     if expires_at is not None and expires_at <= timezone.now():
         raise InvalidInput("expires_at must be in the future")
     secret = TOKEN_PREFIX + secrets.token_urlsafe(32)

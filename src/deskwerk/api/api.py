@@ -11,6 +11,7 @@ from deskwerk.api import errors
 from deskwerk.api.auth import AUTH, actor
 from deskwerk.api.schemas import ERRORS
 from deskwerk.bookings.api import router as bookings_router
+from deskwerk.privacy.records_api import router as privacy_records_router
 from deskwerk.spaces.api import router as spaces_router
 
 api = NinjaAPI(
@@ -72,3 +73,4 @@ def me(request: HttpRequest) -> Any:
 
 api.add_router("", spaces_router)
 api.add_router("", bookings_router)
+api.add_router("", privacy_records_router)
