@@ -119,6 +119,17 @@ def run(dataset, *, iterations: int, log: Callable[[str], None]) -> Section:
             return _fold(rows, v)
 
         def selector(window: Window) -> Any:
+            """Statuses only: the same question the status-only SQL forms answer."""
+            return availability(
+                viewer=viewer,
+                floor_id=floor_id,
+                starts_at=window[0],
+                ends_at=window[1],
+                amenities=False,
+            )
+
+        def selector_full(window: Window) -> Any:
+            """With amenity ids: the payload of the availability endpoint."""
             return availability(
                 viewer=viewer, floor_id=floor_id, starts_at=window[0], ends_at=window[1]
             )
@@ -131,7 +142,12 @@ def run(dataset, *, iterations: int, log: Callable[[str], None]) -> Section:
         log("checking that the selector and every SQL form agree on every window")
         counts = _compare(windows, selector, sql_forms)
 
-        contenders = {"selector": selector, **sql_forms, "amenities": cte_grouped_amenities}
+        contenders = {
+            "selector": selector,
+            **sql_forms,
+            "selector_full": selector_full,
+            "amenities": cte_grouped_amenities,
+        }
         log(f"timing the selector and {len(contenders) - 1} SQL forms, {iterations} calls each")
         times = _time_interleaved(contenders, windows, iterations)
 
@@ -157,7 +173,13 @@ def run(dataset, *, iterations: int, log: Callable[[str], None]) -> Section:
 
     ratio = medians["selector"] / medians[best]
     overhead = medians["selector"] - statistics.median(raw_times)
-    rows = [("our selector `availability(viewer=…, floor_id=…)`", times["selector"])]
+    rows = [
+        ("our selector `availability(…, amenities=False)`: statuses", times["selector"]),
+        (
+            "our selector `availability(…)` with amenity ids (the API's payload)",
+            times["selector_full"],
+        ),
+    ]
     rows += [
         (
             f"hand-written SQL: {name}"
@@ -190,11 +212,11 @@ def run(dataset, *, iterations: int, log: Callable[[str], None]) -> Section:
         *[f"| {name} | {' | '.join(summary(values))} |" for name, values in rows],
         "",
         f"- **Ratio selector / best hand-written SQL: {ratio:.2f}x** "
-        f"(against the SQL returning amenity ids too: "
-        f"{medians['selector'] / medians['amenities']:.2f}x).",
+        f"(with amenity ids, against the SQL returning them too: "
+        f"{medians['selector_full'] / medians['amenities']:.2f}x).",
         f"- Of the selector's {ms(medians['selector'])}, its {len(selector_sql)} queries take "
-        f"{ms(statistics.median(raw_times))} as raw SQL; the other {ms(overhead)} are the ORM "
-        f"(building the queries, {counts['resources'] // n} model instances) and Python.",
+        f"{ms(statistics.median(raw_times))} as raw SQL; the other {ms(overhead)} are Python "
+        f"(cursor, {counts['resources'] // n} result rows).",
         "",
         "<details><summary>query plans (first window)</summary>",
         "",
@@ -216,9 +238,15 @@ def run(dataset, *, iterations: int, log: Callable[[str], None]) -> Section:
     section.target(
         f"selector ≤ 1.5x the best hand-written SQL (measured {ratio:.2f}x)", ratio <= 1.5
     )
+    full_ratio = medians["selector_full"] / medians["amenities"]
     section.target(
-        f"selector ≤ 10 ms for 500 resources (measured {ms(medians['selector'])})",
-        medians["selector"] <= 0.010,
+        f"selector with amenity ids ≤ 1.5x the SQL returning them too (measured {full_ratio:.2f}x)",
+        full_ratio <= 1.5,
+    )
+    section.target(
+        f"selector ≤ 10 ms for 500 resources (measured {ms(medians['selector_full'])} with "
+        "amenity ids)",
+        medians["selector_full"] <= 0.010,
     )
     return section
 

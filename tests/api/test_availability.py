@@ -136,3 +136,17 @@ def test_the_query_count_does_not_grow_with_the_floor(world: World, api_member, 
 
     assert len(response.data["resources"]) == 45
     assert len(large.captured_queries) == len(small.captured_queries)
+
+
+def test_the_hand_serialised_answer_matches_the_documented_schema(world: World, api_member):
+    """The endpoint skips response validation for speed; the answer must still be exactly
+    what AvailabilityOut documents — no field more, none less, every type right."""
+    from deskwerk.bookings.api import AvailabilityItem, AvailabilityOut
+
+    response = api_member.get(f"/floors/{world.site.floor.pk}/availability", **_at_booking_time())
+    assert response.status_code == 200
+    parsed = AvailabilityOut.model_validate(response.data)
+    assert set(response.data) == set(AvailabilityOut.model_fields)
+    for item in response.data["resources"]:
+        assert set(item) == set(AvailabilityItem.model_fields)
+    assert len(parsed.resources) == len(response.data["resources"]) > 0

@@ -36,7 +36,7 @@ class Booking(TenantOwned):
     booked_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
     )
-    person_pseudonym = models.CharField(max_length=40, blank=True)
+    person_pseudonym = models.CharField(max_length=40, blank=True, default="", db_default="")
     pseudonymised_at = models.DateTimeField(null=True, blank=True)
     starts_at = models.DateTimeField()
     ends_at = models.DateTimeField()
@@ -58,6 +58,12 @@ class Booking(TenantOwned):
             models.Index(fields=["tenant", "resource", "starts_at"], name="booking_res_start_idx"),
             models.Index(
                 fields=["tenant", "booked_for", "starts_at"], name="booking_for_start_idx"
+            ),
+            # Pseudonymisation finds due bookings here; small, it holds only linked ones.
+            models.Index(
+                fields=["tenant", "ends_at"],
+                condition=models.Q(pseudonymised_at__isnull=True),
+                name="booking_linked_end_idx",
             ),
         ]
 

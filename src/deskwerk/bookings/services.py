@@ -11,7 +11,8 @@ import datetime as dt
 from collections.abc import Iterable
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from deskwerk.accounts.models import User
@@ -24,6 +25,10 @@ from deskwerk.spaces.models import Resource
 from deskwerk.tenancy.services import assert_same_tenant
 
 EXCLUSION_CONSTRAINT = "booking_no_overlap"
+_LOCK_RESOURCE = (
+    f"SELECT id FROM {Resource._meta.db_table} WHERE id = %s AND tenant_id = %s FOR UPDATE"  # noqa: S608
+)
+_LOCK_PERSON = f"SELECT id FROM {User._meta.db_table} WHERE id = %s AND tenant_id = %s FOR UPDATE"  # noqa: S608
 MAX_DAYS_PER_REQUEST = 31
 
 
@@ -68,20 +73,29 @@ def _lock_and_check(
     exclude_pk: int | None = None,
 ) -> None:
     """Inside the transaction: serialise on the resource, then look for overlaps."""
-    # Locks the row on PostgreSQL; a no-op on SQLite, where the transaction itself is exclusive.
-    Resource.objects.select_for_update().filter(pk=resource.pk).values_list("pk").first()
-    # And on the person, so one person racing for two desks cannot get both (always after
-    # the resource, so the lock order is the same everywhere).
-    User.unscoped.select_for_update().filter(pk=booked_for.pk).values_list("pk").first()
+    if connection.features.has_select_for_update:
+        # PostgreSQL: lock the resource row, then the person's (always in this order, so two
+        # writers cannot deadlock), so a racing writer waits here until this one commits.
+        # SQLite needs nothing: the IMMEDIATE transaction already excludes other writers.
+        with connection.cursor() as cursor:
+            cursor.execute(_LOCK_RESOURCE, [resource.pk, resource.tenant_id])
+            cursor.execute(_LOCK_PERSON, [booked_for.pk, booked_for.tenant_id])
     overlapping = Booking.objects.filter(
         state__in=Booking.ACTIVE_STATES, starts_at__lt=ends_at, ends_at__gt=starts_at
     )
     if exclude_pk is not None:
         overlapping = overlapping.exclude(pk=exclude_pk)
-    if overlapping.filter(resource_id=resource.pk).exists():
+    # One query for both rules: the resource is free, and the person holds no other resource of
+    # this kind then (one desk, one parking spot at a time). The resource rule wins.
+    clashes = set(
+        overlapping.filter(
+            Q(resource_id=resource.pk)
+            | Q(booked_for_id=booked_for.pk, resource__kind=resource.kind)
+        ).values_list("resource_id", flat=True)
+    )
+    if resource.pk in clashes:
         raise BookingConflict("the resource is already booked for part of that time")
-    # A person holds at most one resource of a kind at a time (one desk, one parking spot).
-    if overlapping.filter(booked_for_id=booked_for.pk, resource__kind=resource.kind).exists():
+    if clashes:
         raise BookingConflict(
             f"{booked_for} already has a {resource.get_kind_display()} at that time",
             code="person_conflict",
@@ -91,7 +105,8 @@ def _lock_and_check(
 def _save_booking(booking: Booking) -> None:
     """Insert or update; an exclusion-constraint violation is a conflict, not a 500."""
     try:
-        with transaction.atomic():
+        # No savepoint: a violation aborts the whole booking transaction anyway.
+        with transaction.atomic(savepoint=False):
             booking.save()
     except IntegrityError as exc:
         if EXCLUSION_CONSTRAINT in str(exc):
