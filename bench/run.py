@@ -18,7 +18,7 @@ from pathlib import Path
 
 BENCH_DIR = Path(__file__).resolve().parent
 REPO_DIR = BENCH_DIR.parent
-BENCHMARKS = ("availability", "http", "queries")
+BENCHMARKS = ("availability", "http", "queries", "pseudonymise", "export")
 DEFAULT_PG_URL = "postgres://postgres@127.0.0.1:5432/deskwerk_bench"
 
 
@@ -186,6 +186,14 @@ def _run_benchmark(name: str, args: argparse.Namespace, dataset, url: str):
             race_slots=args.race_slots,
             log=_log,
         )
+    if name == "export":
+        from bench import export
+
+        return export.run(dataset, log=_log)
+    if name == "pseudonymise":
+        from bench import pseudonymise
+
+        return pseudonymise.run(dataset, log=_log)
     from bench import queries
 
     return queries.run(dataset, log=_log)

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from django.test import Client
 
-from deskwerk.access.services import SCOPES, token_create
+from deskwerk.access.services import ADMIN_SCOPES, SCOPES, token_create
 from deskwerk.accounts.models import Membership, User
 from deskwerk.accounts.services import user_create
 from deskwerk.spaces.models import Building, Floor, Location, Resource, Zone
@@ -71,7 +71,7 @@ class Api:
             allowed = [
                 s
                 for s in (scopes or ALL_SCOPES)
-                if not s.endswith(":admin") or user.membership.is_admin
+                if s not in ADMIN_SCOPES or user.membership.is_admin
             ]
             self.secret = token_create(user=user, name="test", scopes=allowed).secret
         self.user = user

@@ -69,6 +69,8 @@ INSTALLED_APPS = [
     "deskwerk.bookings",
     "deskwerk.api",
     "deskwerk.privacy",
+    "deskwerk.usage",
+    "deskwerk.notify",
     "deskwerk.web",
 ]
 
@@ -81,6 +83,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "deskwerk.usage.middleware.UsageMiddleware",
     "deskwerk.tenancy.middleware.TenantAccessMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -213,6 +216,27 @@ if HUEY_BACKEND == "sqlite":
 elif HUEY_BACKEND == "redis":
     HUEY |= {"huey_class": "huey.RedisHuey", "url": REDIS_URL}
 
+# E-mail (deskwerk.notify, docs/notifications.md): SMTP, or the local outbox folder
+# var/outbox/ (the default outside production, so the demo needs no mail server).
+from deskwerk.notify.config import mail_settings  # noqa: E402 - reads the environment only
+
+_mail = mail_settings(production=PRODUCTION)
+EMAIL_TRANSPORT = _mail.transport
+EMAIL_BACKEND = _mail.backend
+EMAIL_HOST = _mail.host
+EMAIL_PORT = _mail.port
+EMAIL_HOST_USER = _mail.user
+EMAIL_HOST_PASSWORD = _mail.password
+EMAIL_USE_TLS = _mail.security == "starttls"
+EMAIL_USE_SSL = _mail.security == "tls"
+EMAIL_TIMEOUT = _mail.timeout
+SMTP_CA_FILE = _mail.ca_file
+DEFAULT_FROM_EMAIL = SERVER_EMAIL = _mail.from_email
+OUTBOX_DIR = VAR_DIR / "outbox"
+MAIL_LOG_RETENTION_DAYS = _mail.retention_days
+# Seconds to wait before each further delivery attempt: 6 attempts over about 8.6 hours.
+MAIL_RETRY_DELAYS: tuple[int, ...] = (60, 300, 1800, 7200, 21600)
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
@@ -222,5 +246,7 @@ LOGGING = {
     "loggers": {
         # Client errors (4xx) are answered, not server faults; keep the log for real failures.
         "django.request": {"level": "ERROR"},
+        # With a handler of its own the Huey consumer adds none: each line is logged once.
+        "huey": {"handlers": ["console"], "propagate": False},
     },
 }

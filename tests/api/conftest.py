@@ -24,9 +24,11 @@ from deskwerk.access.models import ApiToken
 from deskwerk.accounts.models import User
 from deskwerk.bookings.models import Booking
 from deskwerk.bookings.services import booking_create
+from deskwerk.privacy.requests.services import request_create
 from deskwerk.spaces.models import Amenity, Building, Floor, Location, Resource, Zone
 from deskwerk.tenancy.context import tenant_context
 from deskwerk.tenancy.models import Tenant, TenantOwned
+from deskwerk.usage.models import UsageEvent
 from tests.conftest import Site, future
 
 PROBLEM = "application/problem+json"
@@ -68,6 +70,9 @@ class World:
             self.owner_booking = booking_create(
                 actor=owner, resource=site.desks[1], starts_at=future(2, 9), ends_at=future(2, 12)
             )
+            self.member_request = request_create(
+                actor=member, tenant=tenant, subject=member, kind="access"
+            )
         self.ids: dict[str, int] = {
             "location": site.location.pk,
             "building": site.building.pk,
@@ -76,6 +81,8 @@ class World:
             "amenity": self.amenity.pk,
             "resource": site.desks[0].pk,
             "booking": self.member_booking.pk,
+            "privacy_request": self.member_request.pk,
+            "person": member.pk,
             **{f"spare_{k}": v.pk for k, v in self.spare.items()},
         }
 
@@ -214,6 +221,51 @@ ENDPOINTS: list[Endpoint] = [
     Endpoint("PATCH", "/bookings/{booking}", "bookings:write", "book", lambda w: {"note": "hi"}),
     Endpoint("POST", "/bookings/{booking}/cancel", "bookings:write", "book"),
     Endpoint("GET", "/privacy/records", "privacy:admin", "admin", outsider=200),
+    # Privacy settings: read by everyone, changed by admins; the outsider meets their own.
+    Endpoint("GET", "/tenant/privacy-settings", None, "read", outsider=200),
+    Endpoint(
+        "PATCH",
+        "/tenant/privacy-settings",
+        "privacy:admin",
+        "admin",
+        lambda w: {"pseudonymise_after_days": 60},
+        outsider=200,
+    ),
+    # Data-subject requests: the world's request is the member's own access request.
+    Endpoint("GET", "/privacy/requests", None, "book", outsider=200),
+    Endpoint("POST", "/privacy/requests", None, "book", lambda w: {"kind": "access"}, 201, 201),
+    Endpoint("GET", "/privacy/requests/{privacy_request}", None, "book"),
+    Endpoint(
+        "POST",
+        "/privacy/requests/{privacy_request}/transition",
+        "privacy:admin",
+        "admin",
+        lambda w: {"status": "in_progress"},
+    ),
+    Endpoint(
+        "POST",
+        "/privacy/requests/{privacy_request}/execute",
+        "privacy:admin",
+        "admin",
+        lambda w: {"confirm": False},
+    ),
+    Endpoint("GET", "/privacy/requests/{privacy_request}/export", "privacy:admin", "admin"),
+    Endpoint("DELETE", "/people/{person}/restriction", "privacy:admin", "admin"),
+    # People: the world's person is the member (themselves for the member, 404 for outsiders).
+    Endpoint("GET", "/people/{person}", None, "book"),
+    Endpoint("PATCH", "/people/{person}", None, "book", lambda w: {"phone": "+49 30 1234"}),
+    Endpoint(
+        "GET",
+        "/audit-events",
+        "audit:read",
+        "admin",
+        # The history of one booking of the tenant: the outsider's own log has none of it.
+        lambda w: {"object_type": "bookings.booking", "object_id": w.ids["booking"]},
+        outsider=200,
+    ),
+    Endpoint("GET", "/audit-events/export", "audit:read", "admin", outsider=200),
+    # The tenant's mail log: the outsider reads their own tenant's (empty) outbox.
+    Endpoint("GET", "/outbox", "notify:admin", "admin", outsider=200),
 ]
 
 
@@ -256,13 +308,14 @@ def _owned_models() -> list[type[models.Model]]:
     return [
         m
         for m in apps.get_models()
-        if (issubclass(m, TenantOwned) or m is User) and m is not ApiToken
+        if (issubclass(m, TenantOwned) or m is User) and m not in (ApiToken, UsageEvent)
     ]
 
 
 def snapshot(tenant: Tenant | None = None) -> dict[str, list[dict[str, Any]]]:
     """Every tenant-owned row (of ``tenant``, or of all tenants) except API tokens, whose
-    ``last_used_at`` moves on every call. Equal snapshots: nothing was written."""
+    ``last_used_at`` moves on every call, and usage rows, one per authenticated call. Equal
+    snapshots: nothing was written."""
     result = {}
     for model in _owned_models():
         manager = model.unscoped  # type: ignore[attr-defined]

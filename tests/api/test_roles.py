@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from deskwerk.spaces.models import Amenity
@@ -49,6 +51,12 @@ def test_outsider_never_reaches_the_tenant(endpoint: Endpoint, world, api_outsid
         assert response.data["tenant"]["slug"] == "globex"
     elif endpoint.path == "/privacy/records":
         assert [c["slug"] for c in response.data["controllers"]] == ["globex"]
+    elif endpoint.path == "/tenant/privacy-settings":  # the outsider's own tenant's settings
+        assert response.data["pseudonymise_after_days"] in (30, 60)
+    elif endpoint.path == "/audit-events/export":  # streamed: the outsider's own log only
+        events = json.loads(b"".join(response.streaming_content))
+        assert "audit.export" in {e["action"] for e in events}
+        assert {e["actor_id"] for e in events} <= {None, api_outsider.user.pk}
     elif endpoint.method == "GET":
         assert response.data["items"] == []  # the outsider's own tenant has nothing yet
     else:  # a parentless create lands in the outsider's own tenant

@@ -6,10 +6,11 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
 
-from deskwerk.accounts.models import Membership, User
+from deskwerk.accounts.models import ContactDetails, Membership, User
 from deskwerk.audit.services import audit_record
-from deskwerk.core.errors import Conflict, InvalidInput
+from deskwerk.core.errors import Conflict, InvalidInput, NotFound
 from deskwerk.tenancy.models import Tenant
+from deskwerk.tenancy.services import assert_same_tenant
 
 
 def user_create(
@@ -52,3 +53,67 @@ def user_create(
 def user_is_admin(user: User) -> bool:
     membership = getattr(user, "membership", None)
     return bool(membership and membership.is_admin)
+
+
+def person_update(
+    *,
+    actor: User,
+    person: User,
+    full_name: str | None = None,
+    email: str | None = None,
+    phone: str | None = None,
+    mobile: str | None = None,
+    org_unit: str | None = None,
+) -> User:
+    """Correct a person's data (rectification, Art. 16): the person themselves or an admin.
+
+    Contact fields live in ``ContactDetails``, created on first use. Audited with the names of
+    the changed fields only. ``None`` leaves a field alone; ``""`` empties it.
+    """
+    assert_same_tenant(actor.tenant, person)
+    if actor.pk != person.pk and not user_is_admin(actor):
+        raise NotFound("person not found")
+    changed: list[str] = []
+    with transaction.atomic():
+        person = User.unscoped.select_for_update().get(pk=person.pk)
+        if full_name is not None and full_name.strip() != person.full_name:
+            person.full_name = full_name.strip()
+            changed.append("full_name")
+        if email is not None:
+            email = email.strip().lower()
+            try:
+                validate_email(email)
+            except ValidationError as exc:
+                raise InvalidInput("that is not an e-mail address", code="invalid_email") from exc
+            if email != person.email:
+                taken = User.unscoped.filter(tenant_id=person.tenant_id, email__iexact=email)
+                if taken.exclude(pk=person.pk).exists():
+                    raise Conflict("that e-mail address has an account", code="email_taken")
+                person.email = email
+                changed.append("email")
+        if changed:
+            person.save(update_fields=changed)
+        contact_changes = {
+            name: value.strip()
+            for name, value in (("phone", phone), ("mobile", mobile), ("org_unit", org_unit))
+            if value is not None
+        }
+        if contact_changes:
+            contact = ContactDetails.unscoped.filter(user=person).first()
+            if contact is None:
+                contact = ContactDetails(tenant_id=person.tenant_id, user=person)
+            contact_changed = [n for n, v in contact_changes.items() if getattr(contact, n) != v]
+            if contact_changed:
+                for name in contact_changed:
+                    setattr(contact, name, contact_changes[name])
+                contact.save()
+                changed += contact_changed
+        if changed:
+            audit_record(
+                tenant=person.tenant,
+                actor=actor,
+                action="person.update",
+                obj=person,
+                changed_fields=changed,
+            )
+    return person

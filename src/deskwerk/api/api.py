@@ -7,11 +7,16 @@ from typing import Any
 from django.http import HttpRequest
 from ninja import NinjaAPI, Schema
 
+from deskwerk.accounts.api import router as people_router
 from deskwerk.api import errors
 from deskwerk.api.auth import AUTH, actor
 from deskwerk.api.schemas import ERRORS
+from deskwerk.audit.api import router as audit_router
 from deskwerk.bookings.api import router as bookings_router
+from deskwerk.notify.api import router as outbox_router
 from deskwerk.privacy.records_api import router as privacy_records_router
+from deskwerk.privacy.requests.api import router as privacy_requests_router
+from deskwerk.privacy.settings_api import router as privacy_settings_router
 from deskwerk.spaces.api import router as spaces_router
 
 api = NinjaAPI(
@@ -74,3 +79,8 @@ def me(request: HttpRequest) -> Any:
 api.add_router("", spaces_router)
 api.add_router("", bookings_router)
 api.add_router("", privacy_records_router)
+api.add_router("", privacy_settings_router)
+api.add_router("", privacy_requests_router)
+api.add_router("", people_router)
+api.add_router("", audit_router)
+api.add_router("", outbox_router)

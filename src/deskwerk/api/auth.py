@@ -9,7 +9,7 @@ from django.http import HttpRequest
 from ninja.security import HttpBearer, SessionAuth
 
 from deskwerk.access.models import ApiToken
-from deskwerk.access.services import SCOPES, token_authenticate
+from deskwerk.access.services import ADMIN_SCOPES, SCOPES, token_authenticate
 from deskwerk.accounts.models import User
 from deskwerk.accounts.services import user_is_admin
 from deskwerk.core.errors import Forbidden
@@ -55,7 +55,7 @@ def require_scope(request: HttpRequest, scope: str) -> User:
     token: ApiToken | None = getattr(request, "api_token", None)
     # The role first: a member's token can never carry an admin scope, so "insufficient
     # scope" would send them looking for a token they cannot get.
-    if scope.endswith(":admin") and not user_is_admin(user):
+    if scope in ADMIN_SCOPES and not user_is_admin(user):
         raise Forbidden("administrators only")
     if token is not None and scope not in token.scopes:
         raise Forbidden(f"this token lacks the scope {scope}", code="insufficient_scope")

@@ -2,6 +2,7 @@
 
 from deskwerk.privacy.datamap import (
     KEY,
+    TECHNICAL,
     TENANT,
     Action,
     Category,
@@ -16,6 +17,8 @@ HOLD = Hold(
     period="the tenant's audit retention (default 365 days), then purged",
 )
 RETENTION = "the tenant's audit retention period (default 365 days)"
+# A checksum adds nothing beyond the row it is computed from (and is kept and purged with it).
+CHAIN = NotPersonal("tamper evidence: position in the hash chain and SHA-256 checksums")
 EVENT = NotPersonal("what happened, to which kind of record: no personal values, only field names")
 
 declare(
@@ -51,5 +54,23 @@ declare(
             on_erasure=Action.LEGAL_HOLD,
             hold=HOLD,
         ),
+        "seq": CHAIN,
+        "prev_hash": CHAIN,
+        "hash": CHAIN,
+    },
+)
+
+declare(
+    "audit.AuditChain",
+    description="Start (after purges) and end of each tenant's audit hash chain.",
+    fields={
+        "id": KEY,
+        "tenant": TENANT,
+        "head_seq": CHAIN,
+        "head_hash": CHAIN,
+        "anchor_seq": CHAIN,
+        "anchor_hash": CHAIN,
+        "sealed_at": TECHNICAL,
+        "purged_at": TECHNICAL,
     },
 )

@@ -27,7 +27,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from deskwerk.accounts.models import Membership, User
-from deskwerk.audit.services import audit_record
+from deskwerk.audit.services import audit_erase_tenant, audit_record
 from deskwerk.bookings.models import Booking
 from deskwerk.bookings.timeslots import DayPart, day_window
 from deskwerk.demo.floorplan import FloorLayout, Placed, office_layout, parking_layout, render_svg
@@ -761,6 +761,7 @@ def demo_reset(tenant: Tenant, *, progress: Progress = _quiet) -> None:
     refusals = (models.ProtectedError, models.RestrictedError, DatabaseError)
     try:
         with transaction.atomic():
+            audit_erase_tenant(tenant)  # the audit log refuses ordinary deletes
             for _attempt in range(len(pending) + 1):
                 blocked = []
                 for model, field_name in pending:

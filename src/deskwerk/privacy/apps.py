@@ -9,3 +9,5 @@ class PrivacyConfig(AppConfig):
     def ready(self) -> None:
         # Every app's privacy.py declares its part of the data map.
         autodiscover_modules("privacy")
+        # Periodic jobs of the requests inbox live in a sub-package the worker would not find.
+        from deskwerk.privacy.requests import tasks  # noqa: F401

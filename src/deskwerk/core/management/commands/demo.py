@@ -13,6 +13,7 @@ from django.db import connections
 from deskwerk.access.services import token_create
 from deskwerk.accounts.models import User
 from deskwerk.core.management.commands.serve import run_gunicorn
+from deskwerk.core.management.commands.worker import spawn_worker, stop_worker
 from deskwerk.demo.seed import (
     FULL,
     SMALL,
@@ -44,6 +45,9 @@ class Command(BaseCommand):
             "--small", action="store_true", help="a much smaller demo (for tests and trials)"
         )
         parser.add_argument("--skip-migrate", action="store_true", help="do not run migrate first")
+        parser.add_argument(
+            "--no-worker", action="store_true", help="do not run the background worker alongside"
+        )
 
     def _progress(self, stage: str, done: int, total: int) -> None:
         self.stderr.write(f"{stage}… {done}/{total}")
@@ -67,7 +71,23 @@ class Command(BaseCommand):
         # Forked workers must not share the seeding connection.
         connections.close_all()
         sys.stdout.flush()
-        run_gunicorn(bind=options["bind"], workers=options["workers"], threads=options["threads"])
+        # Background and periodic jobs run beside the server, as they would in production.
+        worker = None if options["no_worker"] else self._start_worker()
+        try:
+            run_gunicorn(
+                bind=options["bind"], workers=options["workers"], threads=options["threads"]
+            )
+        finally:
+            stop_worker(worker)
+
+    def _start_worker(self) -> Any:
+        from deskwerk.privacy.tasks import privacy_now
+
+        worker = spawn_worker()
+        if worker is not None:
+            privacy_now()  # queued: the worker pseudonymises the demo's older history now
+            self.stderr.write(f"background worker started (pid {worker.pid}); privacy jobs queued")
+        return worker
 
     def _report(self, result: DemoResult, options: dict[str, Any]) -> None:
         tenant = result.tenant

@@ -2,10 +2,36 @@
 
 from __future__ import annotations
 
+import signal
+import subprocess
+import sys
 from typing import Any
 
+from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandParser
+
+
+def spawn_worker() -> subprocess.Popen[bytes] | None:
+    """Start ``deskwerk worker`` as a child process (the demo runs one beside its server).
+
+    None when jobs run inline (``HUEY_BACKEND=immediate``): there is no queue to consume.
+    """
+    if settings.HUEY.get("immediate"):
+        return None
+    return subprocess.Popen([sys.executable, "-m", "deskwerk.cli", "worker"])
+
+
+def stop_worker(process: subprocess.Popen[bytes] | None, *, timeout: float = 10.0) -> None:
+    """SIGINT first (Huey finishes running tasks), then kill after ``timeout`` seconds."""
+    if process is None or process.poll() is not None:
+        return
+    process.send_signal(signal.SIGINT)
+    try:
+        process.wait(timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
 
 
 class Command(BaseCommand):

@@ -1,0 +1,1 @@
+"""Data-subject requests (GDPR Chapter III): the inbox, access export, erasure, restriction."""
