@@ -54,7 +54,6 @@ CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 INSTALLED_APPS = [
     "django.contrib.auth",
     "django.contrib.contenttypes",
-    "django.contrib.sessions",
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
@@ -64,6 +63,7 @@ INSTALLED_APPS = [
     "deskwerk.tenancy",
     "deskwerk.audit",
     "deskwerk.accounts",
+    "deskwerk.websessions",
     "deskwerk.access",
     "deskwerk.spaces",
     "deskwerk.bookings",
@@ -80,6 +80,7 @@ MIDDLEWARE = [
     "deskwerk.tenancy.middleware.TenantContextMiddleware",
     "deskwerk.api.middleware.ApiBodyLimitMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "deskwerk.websessions.middleware.ClientInfoMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -164,6 +165,12 @@ API_MAX_BODY_BYTES = env_int(
     "API_MAX_BODY_BYTES", 64 * 1024, minimum=1024, maximum=10 * 1024 * 1024
 )
 
+# Sessions: server-side rows, data encrypted with AES-256-GCM under DATA_KEYS (newest first;
+# the newest encrypts, all decrypt). Idle and absolute timeouts are per tenant (websessions).
+SESSION_ENGINE = "deskwerk.websessions.store"
+from deskwerk.websessions.keys import data_keys_setting  # noqa: E402 - pure, no models
+
+DATA_KEYS = data_keys_setting(env_str("DATA_KEYS"), production=PRODUCTION, var_dir=VAR_DIR)
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 12 * 3600, minimum=300)

@@ -29,6 +29,7 @@ from deskwerk.spaces.models import Amenity, Building, Floor, Location, Resource,
 from deskwerk.tenancy.context import tenant_context
 from deskwerk.tenancy.models import Tenant, TenantOwned
 from deskwerk.usage.models import UsageEvent
+from deskwerk.websessions.models import WebSession
 from tests.conftest import Site, future
 
 PROBLEM = "application/problem+json"
@@ -73,6 +74,8 @@ class World:
             self.member_request = request_create(
                 actor=member, tenant=tenant, subject=member, kind="access"
             )
+        Client().force_login(member)  # a signed-in browser of the member's
+        self.member_session = WebSession.objects.get(user=member)
         self.ids: dict[str, int] = {
             "location": site.location.pk,
             "building": site.building.pk,
@@ -83,6 +86,7 @@ class World:
             "booking": self.member_booking.pk,
             "privacy_request": self.member_request.pk,
             "person": member.pk,
+            "session": self.member_session.public_id,
             **{f"spare_{k}": v.pk for k, v in self.spare.items()},
         }
 
@@ -266,6 +270,11 @@ ENDPOINTS: list[Endpoint] = [
     Endpoint("GET", "/audit-events/export", "audit:read", "admin", outsider=200),
     # The tenant's mail log: the outsider reads their own tenant's (empty) outbox.
     Endpoint("GET", "/outbox", "notify:admin", "admin", outsider=200),
+    # Sessions: the world's session is the member's; administrators end anyone's.
+    Endpoint("GET", "/sessions", None, "book", outsider=200),
+    Endpoint("DELETE", "/sessions/{session}", "sessions:admin", "book", ok=204),
+    Endpoint("GET", "/people/{person}/sessions", "sessions:admin", "admin"),
+    Endpoint("DELETE", "/people/{person}/sessions", "sessions:admin", "admin"),
 ]
 
 
@@ -308,17 +317,18 @@ def _owned_models() -> list[type[models.Model]]:
     return [
         m
         for m in apps.get_models()
-        if (issubclass(m, TenantOwned) or m is User) and m not in (ApiToken, UsageEvent)
+        if (issubclass(m, TenantOwned) or m in (User, WebSession))
+        and m not in (ApiToken, UsageEvent)
     ]
 
 
 def snapshot(tenant: Tenant | None = None) -> dict[str, list[dict[str, Any]]]:
-    """Every tenant-owned row (of ``tenant``, or of all tenants) except API tokens, whose
+    """Every tenant-owned row and session (of ``tenant``, or of all tenants) except API tokens, whose
     ``last_used_at`` moves on every call, and usage rows, one per authenticated call. Equal
     snapshots: nothing was written."""
     result = {}
     for model in _owned_models():
-        manager = model.unscoped  # type: ignore[attr-defined]
+        manager = getattr(model, "unscoped", model._base_manager)
         qs = manager.all() if tenant is None else manager.filter(tenant=tenant)
         result[model._meta.label] = list(qs.order_by("pk").values())
     return result

@@ -5,7 +5,6 @@ from __future__ import annotations
 import threading
 
 import pytest
-from django.contrib.sessions.models import Session
 from django.core.exceptions import ImproperlyConfigured
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
@@ -34,6 +33,7 @@ from deskwerk.privacy.requests.erasure import erasure_plans, person_erase, plan_
 from deskwerk.privacy.requests.services import request_create, request_execute
 from deskwerk.spaces.models import Floor
 from deskwerk.tenancy.context import tenant_context
+from deskwerk.websessions.models import WebSession
 from tests.api.conftest import assert_problem
 from tests.conftest import PASSWORD, future, make_user
 from tests.privacy.people import make_past
@@ -96,8 +96,8 @@ def test_erasure_follows_the_data_map(api_owner, member, owner, tenant, history)
     assert not ContactDetails.unscoped.filter(user_id=member.pk).exists()
     assert not Membership.unscoped.filter(user_id=member.pk).exists()
     assert not ApiToken.unscoped.filter(user_id=member.pk).exists()
-    assert not Session.objects.exists()
-    assert result["deleted"]["sessions.Session"] == 1
+    assert not WebSession.objects.exists()
+    assert result["deleted"]["websessions.WebSession"] == 1
     # Booking history survives, pseudonymised, without its free text.
     kept = Booking.unscoped.filter(pk__in=[b.pk for b in history["past"]] + [history["future"].pk])
     assert kept.count() == 3

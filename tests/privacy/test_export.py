@@ -93,6 +93,7 @@ def test_every_classified_field_of_the_person_is_in_the_export(site, owner, api_
         "api.IdempotencyKey",
         "audit.AuditEvent",
         "privacy.DataSubjectRequest",
+        "websessions.WebSession",
     } <= set(expected)
     blocks = _blocks(archive)
 
@@ -150,12 +151,13 @@ def test_sessions_are_found_by_their_data_and_credentials_withheld(site, owner, 
     _, archive = _access_export(api_owner, person.user)
     blob = b"".join(archive.read(n) for n in archive.namelist())
 
-    sessions = _blocks(archive)["sessions.Session"]["rows"]
+    sessions = _blocks(archive)["websessions.WebSession"]["rows"]
     assert len(sessions) == 1
     (row,) = sessions.values()
-    assert row["session_data"]["_auth_user_id"] == str(person.user.pk)
-    assert row["session_data"]["_auth_user_hash"] == WITHHELD_VALUE
-    assert row["session_key"] == WITHHELD_VALUE
+    assert row["user"] == person.user.pk
+    assert row["data"]["_auth_user_id"] == str(person.user.pk)  # decrypted for the person
+    assert row["data"]["_auth_user_hash"] == WITHHELD_VALUE
+    assert row["key_hash"] == WITHHELD_VALUE
     user = _blocks(archive)["accounts.User"]["rows"][person.user.pk]
     assert user["password"] == WITHHELD_VALUE
     assert session_key.encode() not in blob

@@ -226,6 +226,21 @@ def test_usage_data_is_pseudonymised_too(clock, tenant, member):
     assert recent.ip == "203.0.113.0"
 
 
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="the fallback is for old SQLite")
+def test_sqlite_without_update_from_gives_the_same_result(clock, tenant, site, member, monkeypatch):
+    monkeypatch.setattr(service, "_sqlite_has_update_from", lambda: False)
+    due = ended(site, member, 40, note="x")
+    orphan = ended(site, member, 41, note="y", desk=1)
+    Booking.unscoped.filter(pk=orphan.pk).update(booked_for=None, person_pseudonym="psn_kept")
+
+    assert pseudonymise_tenant(tenant).total == 2
+
+    due, orphan = fresh(due), fresh(orphan)
+    assert (due.booked_for_id, due.note) == (None, "")
+    assert due.person_pseudonym == person_pseudonym(tenant, member.pk)
+    assert orphan.person_pseudonym == "psn_kept"
+
+
 def test_a_row_without_a_person_is_stamped_and_keeps_its_pseudonym(clock, tenant, site, member):
     booking = ended(site, member, 40, note="x")
     Booking.unscoped.filter(pk=booking.pk).update(

@@ -27,6 +27,7 @@ SCOPES: dict[str, str] = {
     "privacy:admin": "records of processing, data-subject requests (administrators only)",
     "audit:read": "read and export the tenant's audit log (administrators only)",
     "notify:admin": "read the tenant's outgoing e-mail log (administrators only)",
+    "sessions:admin": "list and end other people's sessions (administrators only)",
 }
 # Scopes only administrators may hold and use: every ":admin" scope, and reading the audit log
 # (a read, but of everyone's actions).

@@ -117,3 +117,33 @@ def person_update(
                 changed_fields=changed,
             )
     return person
+
+
+def user_deactivate(*, actor: User, person: User) -> User:
+    """Deactivate an account (administrators): no more sign-in, tokens refused, and every
+    session of the person ends at once. The tenant's last active administrator stays."""
+    from deskwerk.websessions.services import person_sessions_end
+
+    assert_same_tenant(actor.tenant, person)
+    if not user_is_admin(actor):
+        raise NotFound("person not found")
+    with transaction.atomic():
+        person = User.unscoped.select_for_update().get(pk=person.pk)
+        if user_is_admin(person):
+            others = Membership.unscoped.filter(
+                tenant_id=person.tenant_id, role=Membership.Role.ADMIN, user__is_active=True
+            ).exclude(user=person)
+            if not others.exists():
+                raise Conflict("this is the tenant's last administrator", code="last_admin")
+        if person.is_active:
+            person.is_active = False
+            person.save(update_fields=["is_active"])
+            audit_record(
+                tenant=person.tenant,
+                actor=actor,
+                action="user.deactivate",
+                obj=person,
+                changed_fields=["is_active"],
+            )
+        person_sessions_end(actor=actor, person=person)
+    return person

@@ -18,6 +18,7 @@ from deskwerk.privacy.records_api import router as privacy_records_router
 from deskwerk.privacy.requests.api import router as privacy_requests_router
 from deskwerk.privacy.settings_api import router as privacy_settings_router
 from deskwerk.spaces.api import router as spaces_router
+from deskwerk.websessions.api import router as sessions_router
 
 api = NinjaAPI(
     title="Deskwerk API",
@@ -84,3 +85,4 @@ api.add_router("", privacy_requests_router)
 api.add_router("", people_router)
 api.add_router("", audit_router)
 api.add_router("", outbox_router)
+api.add_router("", sessions_router)

@@ -23,25 +23,7 @@ declare(
     },
 )
 
-SESSION_RETENTION = "until sign-out or expiry (SESSION_COOKIE_AGE); deleted at erasure"
-declare(
-    "sessions.Session",
-    description="Server-side sessions of signed-in browsers (they name the account id).",
-    fields={
-        "session_key": Personal(
-            Category.DEVICE,
-            "recognising the signed-in browser",
-            SESSION_RETENTION,
-            on_erasure=Action.DELETE_ROW,
-        ),
-        "session_data": Personal(
-            Category.ACCOUNT, "who is signed in", SESSION_RETENTION, on_erasure=Action.DELETE_ROW
-        ),
-        "expire_date": Personal(
-            Category.DEVICE, "session expiry", SESSION_RETENTION, on_erasure=Action.DELETE_ROW
-        ),
-    },
-)
+# Sessions (formerly django.contrib.sessions) are declared in websessions/privacy.py.
 
 FRAMEWORK = NotPersonal("framework bookkeeping of models and permissions")
 declare(

@@ -135,7 +135,7 @@ class PseudonymiseResult:
 
 def default_batch_size() -> int:
     # SQLite has one writer: keep each write transaction short.
-    return 50_000 if connection.vendor == "postgresql" else 5_000
+    return 50_000 if connection.vendor == "postgresql" else 10_000
 
 
 def pseudonymise_tenant(
@@ -358,7 +358,7 @@ class _Sql:
         sets += [f"{self.col(name)} = %s" for name, _ in plan.clear]
         sets.append(f"{self.stamp} = %s")
         assignments = ", ".join(sets)
-        if connection.vendor == "postgresql":
+        if connection.vendor == "postgresql" or _sqlite_has_update_from():
             return (
                 f"UPDATE {self.table} AS t SET {assignments}, "  # noqa: S608
                 f"{self.pseudonym} = CASE WHEN m.user_id = {NO_PERSON} "
@@ -367,13 +367,19 @@ class _Sql:
                 f"WHERE m.user_id = COALESCE(t.{self.subject}, {NO_PERSON}) "
                 f"AND {self.where(lower, upper, prefix='t.')}"
             )
-        # SQLite: a correlated lookup in the (small, indexed) temporary table.
+        # SQLite before 3.33: a correlated lookup in the (small, indexed) temporary table.
         return (
             f"UPDATE {self.table} SET {assignments}, {self.pseudonym} = COALESCE("  # noqa: S608
             f"(SELECT m.pseudonym FROM {TEMP_TABLE} AS m "
             f"WHERE m.user_id = {self.table}.{self.subject}), {self.pseudonym}) "
             f"WHERE {self.where(lower, upper)}"
         )
+
+
+def _sqlite_has_update_from() -> bool:
+    import sqlite3
+
+    return connection.vendor == "sqlite" and sqlite3.sqlite_version_info >= (3, 33, 0)
 
 
 def pseudonymise_tenants(

@@ -67,4 +67,9 @@ def tenant_set_status(*, tenant: Tenant, status: str) -> Tenant:
         audit_record(
             tenant=tenant, actor=None, action="tenant.status", obj=tenant, changed_fields=["status"]
         )
+        if status != Tenant.Status.ACTIVE:
+            # Signed-in people are out at once, not at their next request's backend check.
+            from deskwerk.websessions.services import tenant_sessions_end
+
+            tenant_sessions_end(tenant=tenant)
     return tenant

@@ -2,8 +2,8 @@
 
 For every declared model, the rows whose *first* link is the person get each personal field's
 ``on_erasure`` action; rows that merely *refer* to the person through a further link (a booking
-someone made for a colleague) lose that link and nothing else. Sessions are found by decoding
-them, files of cleared or deleted file fields are deleted with their rows, and the account row
+someone made for a colleague) lose that link and nothing else. Sessions end first, by their
+account link, files of cleared or deleted file fields are deleted with their rows, and the account row
 goes last. Legal holds are kept and listed. Everything runs in one transaction, under a lock
 on the person, and is audited under the person's pseudonym.
 """
@@ -13,10 +13,8 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
-from importlib import import_module
 from typing import Any
 
-from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.db import models, transaction
 from django.utils import timezone
@@ -29,6 +27,7 @@ from deskwerk.privacy.datamap import REGISTRY, Action, ModelMap
 from deskwerk.privacy.pseudonyms import person_pseudonym
 from deskwerk.privacy.requests.restriction import cancel_future_bookings
 from deskwerk.tenancy.services import assert_same_tenant
+from deskwerk.websessions.models import WebSession
 
 logger = logging.getLogger(__name__)
 
@@ -36,6 +35,7 @@ logger = logging.getLogger(__name__)
 PSEUDONYM_FIELD = "person_pseudonym"  # receives the person's keyed pseudonym
 PSEUDONYMISED_AT_FIELD = "pseudonymised_at"  # stamped when the link is cut
 ACCOUNT_LABEL = "accounts.User"
+SESSION_LABEL = "websessions.WebSession"  # ended by _delete_sessions, before the plans run
 BATCH = 500
 
 
@@ -120,7 +120,7 @@ def erasure_plans() -> list[Plan]:
     return [
         plan_for(m)
         for m in REGISTRY.values()
-        if m.links and m.personal and m.label != ACCOUNT_LABEL
+        if m.links and m.personal and m.label not in (ACCOUNT_LABEL, SESSION_LABEL)
     ]
 
 
@@ -240,37 +240,21 @@ def _apply(plan: Plan, person: User, pseudonym: str, result: ErasureResult) -> N
             result.references_cut[f"{plan.label}.{link}"] = cut
 
 
-def session_model() -> type[models.Model] | None:
-    """The model the configured session engine stores sessions in, if it uses one."""
-    engine = import_module(settings.SESSION_ENGINE)
-    store = getattr(engine, "SessionStore", None)
-    get_model = getattr(store, "get_model_class", None)
-    return get_model() if get_model else None
+def person_sessions(person: User) -> Iterator[tuple[WebSession, dict[str, Any]]]:
+    """The person's sessions (found by their account column) with their decrypted data;
+    a row no configured key decrypts comes with empty data."""
+    from deskwerk.websessions.store import unseal
 
-
-def person_sessions(person: User) -> Iterator[tuple[models.Model, dict[str, Any]]]:
-    """The person's sessions with their decoded data: sessions name the account only inside
-    their (signed or encrypted) data, so each is decoded with the configured engine."""
-    model = session_model()
-    if model is None:
-        return
-    store = import_module(settings.SESSION_ENGINE).SessionStore()
-    wanted = str(person.pk)
-    for session in model._base_manager.order_by("pk").iterator(chunk_size=BATCH):
-        data = store.decode(session.session_data)  # type: ignore[attr-defined]
-        if str(data.get("_auth_user_id", "")) == wanted:
-            yield session, data
+    rows = WebSession.objects.filter(user_id=person.pk, tenant_id=person.tenant_id)
+    for session in rows.order_by("pk").iterator(chunk_size=BATCH):
+        yield session, unseal(session) or {}
 
 
 def _delete_sessions(person: User, result: ErasureResult) -> None:
-    model = session_model()
-    if model is None:
-        return
-    keys = [s.pk for s, _ in person_sessions(person)]
-    for start in range(0, len(keys), BATCH):
-        model._base_manager.filter(pk__in=keys[start : start + BATCH]).delete()
-    if keys:
-        result.deleted[model._meta.label] = len(keys)
+    """Sessions end first and as a whole (not through the generic plans)."""
+    count, _ = WebSession.objects.filter(user_id=person.pk, tenant_id=person.tenant_id).delete()
+    if count:
+        result.deleted[SESSION_LABEL] = count
 
 
 def _refuse_last_admin(person: User) -> None:
@@ -309,12 +293,12 @@ def person_erase(*, actor: User, person: User) -> ErasureResult:
         result.cancelled_bookings = cancel_future_bookings(
             actor=actor, person=person, why="erasure"
         )
+        _delete_sessions(person, result)
         touched: list[str] = []
         for plan in erasure_plans():
             _apply(plan, person, pseudonym, result)
             if plan.delete_rows or plan.updates:
                 touched.append(plan.label)
-        _delete_sessions(person, result)
         account = REGISTRY[ACCOUNT_LABEL].model
         _rows(account, tenant.pk, pk=person.pk).delete()
         result.deleted[ACCOUNT_LABEL] = 1

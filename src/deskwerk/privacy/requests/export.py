@@ -5,7 +5,7 @@ personal field with its category, purpose, retention and erasure rule, then ever
 person with the values; the files of personal file fields; ``manifest.json``; and
 ``index.html``, a readable summary. Everything the data map attributes to the person is in
 it: rows whose first link is the person, rows that refer to them through a further link (only
-that link), and their sessions, found by decoding session data.
+that link), and their sessions, with the session data decrypted (its secrets withheld).
 
 The ZIP is written to an unseekable sink and handed out chunk by chunk; rows are read with
 ``.iterator()``, so memory stays flat however many bookings the person has.
@@ -41,7 +41,7 @@ from deskwerk.privacy.datamap import (
     NotPersonal,
     Personal,
 )
-from deskwerk.privacy.requests.erasure import BATCH, _rows, person_sessions, session_model
+from deskwerk.privacy.requests.erasure import BATCH, SESSION_LABEL, _rows, person_sessions
 
 FORMAT = "deskwerk-access-export/1"
 PREVIEW_ROWS = 100  # rows per model shown in index.html; the JSON has all of them
@@ -50,11 +50,10 @@ PREVIEW_ROWS = 100  # rows per model shown in index.html; the JSON has all of th
 WITHHELD = {
     ("accounts.User", "password"),
     ("access.ApiToken", "token_hash"),
-    ("sessions.Session", "session_key"),
+    (SESSION_LABEL, "key_hash"),
 }
 WITHHELD_VALUE = "(withheld: a credential)"
 SECRET_SESSION_KEY = re.compile(r"hash|token|csrf|secret|key", re.IGNORECASE)
-SESSION_LABEL = "sessions.Session"
 # What erasure does, in words for the summary.
 AT_ERASURE = {
     "delete_row": "deleted",
@@ -157,22 +156,21 @@ class _Export:
         self.person = person
         self.tenant_id = person.tenant_id
         self.generated_at = timezone.now()
-        self._sessions: list[tuple[Any, dict[str, Any], Any]] | None = None
+        self._sessions: list[tuple[Any, dict[str, Any]]] | None = None
         self.files: list[str] = []
         self.categories: dict[Category, list[Block]] = {}
 
     # -- what belongs to the person -------------------------------------------------------
 
-    def sessions(self) -> list[tuple[Any, dict[str, Any], Any]]:
+    def sessions(self) -> list[tuple[Any, dict[str, Any]]]:
         if self._sessions is None:
             self._sessions = [
                 (
-                    s.pk,
+                    s,
                     {
                         k: WITHHELD_VALUE if SECRET_SESSION_KEY.search(k) else v
                         for k, v in data.items()
                     },
-                    s.expire_date,  # type: ignore[attr-defined]
                 )
                 for s, data in person_sessions(self.person)
             ]
@@ -188,10 +186,10 @@ class _Export:
         return rows
 
     def _session_rows(self, names: list[str]) -> Iterable[tuple[Any, ...]]:
-        # Numbered, not keyed: the session key is the credential the export withholds.
-        for number, (key, data, expire_date) in enumerate(self.sessions(), start=1):
-            values = {"session_key": key, "session_data": data, "expire_date": expire_date}
-            yield (f"session-{number}", *(values[n] for n in names))
+        # The data decrypted (the stored ciphertext would tell the person nothing).
+        for session, data in self.sessions():
+            values = {n: data if n == "data" else session.serializable_value(n) for n in names}
+            yield (session.pk, *(values[n] for n in names))
 
     def blocks(self) -> None:
         """Decide, per category, which model blocks hold something of the person."""
@@ -200,8 +198,8 @@ class _Export:
             if not personal:
                 continue
             if model_map.label == SESSION_LABEL:
-                if session_model() is not None and self.sessions():
-                    self._add(model_map, "subject", "session_data", personal, self._session_rows)
+                if self.sessions():
+                    self._add(model_map, "subject", "user", personal, self._session_rows)
                 continue
             if not model_map.links:
                 continue
