@@ -20,6 +20,7 @@ response, so those clients reconnect, as real clients of such a server would).
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import http.client
 import json
@@ -322,6 +323,9 @@ def _server(*, database_url: str, var_dir: Path, workers: int, log: Log) -> Iter
             "DESKWERK_ENV": "production",
             "DEBUG": "false",
             "SECRET_KEY": secrets.token_urlsafe(48)[:50],
+            "DATA_KEYS": base64.urlsafe_b64encode(secrets.token_bytes(32)).decode(),
+            # No mail is sent by bookings; the outbox keeps production's start-up checks quiet.
+            "EMAIL_TRANSPORT": "outbox",
             "ALLOWED_HOSTS": "127.0.0.1",
             "SECURE_SSL_REDIRECT": "false",
             "DATABASE_URL": database_url,

@@ -20,7 +20,7 @@ from django.core.files.base import ContentFile
 from django.db import models
 from django.test import Client
 
-from deskwerk.access.models import ApiToken
+from deskwerk.access.models import ApiToken, RoleGrant
 from deskwerk.accounts.models import User
 from deskwerk.bookings.models import Booking
 from deskwerk.bookings.services import booking_create
@@ -74,6 +74,9 @@ class World:
             self.member_request = request_create(
                 actor=member, tenant=tenant, subject=member, kind="access"
             )
+            # A pending grant made by the system (no granter), so the owner may approve it.
+            self.pending_grant = RoleGrant.objects.create(user=member, role="auditor")
+            self.member_grant = RoleGrant.objects.get(user=member, role="employee")
         Client().force_login(member)  # a signed-in browser of the member's
         self.member_session = WebSession.objects.get(user=member)
         self.ids: dict[str, int] = {
@@ -87,6 +90,8 @@ class World:
             "privacy_request": self.member_request.pk,
             "person": member.pk,
             "session": self.member_session.public_id,
+            "role_grant": self.pending_grant.pk,
+            "spare_role_grant": self.member_grant.pk,
             **{f"spare_{k}": v.pk for k, v in self.spare.items()},
         }
 
@@ -275,6 +280,22 @@ ENDPOINTS: list[Endpoint] = [
     Endpoint("DELETE", "/sessions/{session}", "sessions:admin", "book", ok=204),
     Endpoint("GET", "/people/{person}/sessions", "sessions:admin", "admin"),
     Endpoint("DELETE", "/people/{person}/sessions", "sessions:admin", "admin"),
+    # Roles: the world's person is the member (reads their own grants); the world's pending
+    # grant awaits approval, its spare grant is the member's active ``employee`` grant.
+    Endpoint("GET", "/people/{person}/roles", "roles:admin", "book"),
+    Endpoint(
+        "POST",
+        "/people/{person}/roles",
+        "roles:admin",
+        "admin",
+        lambda w: {"role": "receptionist"},
+        201,
+    ),
+    Endpoint("POST", "/role-grants/{role_grant}/approve", "roles:admin", "admin"),
+    Endpoint("POST", "/role-grants/{role_grant}/reject", "roles:admin", "admin"),
+    Endpoint("POST", "/role-grants/{spare_role_grant}/revoke", "roles:admin", "admin"),
+    # The report: the outsider reads their own tenant's.
+    Endpoint("GET", "/roles/report", "roles:admin", "admin", outsider=200),
 ]
 
 

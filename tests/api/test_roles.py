@@ -57,6 +57,8 @@ def test_outsider_never_reaches_the_tenant(endpoint: Endpoint, world, api_outsid
         events = json.loads(b"".join(response.streaming_content))
         assert "audit.export" in {e["action"] for e in events}
         assert {e["actor_id"] for e in events} <= {None, api_outsider.user.pk}
+    elif endpoint.path == "/roles/report":  # the outsider's own tenant's grants only
+        assert {g["person_id"] for g in response.data["grants"]} == {api_outsider.user.pk}
     elif endpoint.method == "GET":
         assert response.data["items"] == []  # the outsider's own tenant has nothing yet
     else:  # a parentless create lands in the outsider's own tenant

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 
 from deskwerk.tenancy.models import TenantOwned
 
@@ -23,3 +24,43 @@ class ApiToken(TenantOwned):
 
     def __str__(self) -> str:
         return f"{self.prefix}… ({self.name})"
+
+
+class RoleGrant(TenantOwned):
+    """One grant of one role to one person: the source of truth for what a person may do.
+
+    Rows are never deleted by the role services (revoked, rejected and expired grants stay), so
+    the role report can tell who held which role when, granted and approved by whom.
+    """
+
+    class State(models.TextChoices):
+        PENDING = "pending", "waiting for a second person's approval"
+        ACTIVE = "active", "active"
+        REVOKED = "revoked", "revoked"
+        EXPIRED = "expired", "expired"
+        REJECTED = "rejected", "rejected"
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    role = models.CharField(max_length=30)
+    state = models.CharField(max_length=10, choices=State.choices, default=State.PENDING)
+    # Null: granted by the system (migration, account creation, single sign-on).
+    granted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    activated_at = models.DateTimeField(null=True, blank=True)
+    expires_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    warning = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["tenant", "user", "state"], name="rolegrant_user_state")]
+
+    def __str__(self) -> str:
+        return f"{self.role} ({self.state})"

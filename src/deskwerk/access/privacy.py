@@ -27,3 +27,32 @@ declare(
         "revoked_at": _token(Category.ACCOUNT, "token administration"),
     },
 )
+
+GRANT_RETENTION = "as long as the account; the person's grants are deleted at erasure"
+
+
+def _grant(category: Category, purpose: str) -> Personal:
+    return Personal(category, purpose, GRANT_RETENTION, on_erasure=Action.DELETE_ROW)
+
+
+declare(
+    "access.RoleGrant",
+    description="Role grants: who held which role, since when, granted and approved by whom.",
+    # The grantee first; the granter, approver and revoker are references cut at their erasure.
+    links=("user", "granted_by", "approved_by", "revoked_by"),
+    fields={
+        "id": KEY,
+        "tenant": TENANT,
+        "user": KEY,
+        "role": _grant(Category.ACCOUNT, "authorisation (role concept)"),
+        "state": _grant(Category.ACCOUNT, "authorisation (role concept)"),
+        "granted_by": _grant(Category.ACCOUNT, "documentation: who granted the role"),
+        "approved_by": _grant(Category.ACCOUNT, "documentation: four-eyes approval"),
+        "revoked_by": _grant(Category.ACCOUNT, "documentation: who ended the role"),
+        "created_at": _grant(Category.ACCOUNT, "documentation of who held which role when"),
+        "activated_at": _grant(Category.ACCOUNT, "documentation of who held which role when"),
+        "expires_at": _grant(Category.ACCOUNT, "time-limited roles"),
+        "revoked_at": _grant(Category.ACCOUNT, "documentation of who held which role when"),
+        "warning": _grant(Category.ACCOUNT, "documentation of grants without four-eyes"),
+    },
+)

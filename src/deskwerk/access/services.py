@@ -28,11 +28,29 @@ SCOPES: dict[str, str] = {
     "audit:read": "read and export the tenant's audit log (administrators only)",
     "notify:admin": "read the tenant's outgoing e-mail log (administrators only)",
     "sessions:admin": "list and end other people's sessions (administrators only)",
+    "roles:admin": "grant, approve, reject and revoke roles; the role report",
 }
 # Scopes only administrators may hold and use: every ":admin" scope, and reading the audit log
 # (a read, but of everyone's actions).
 ADMIN_SCOPES = frozenset(s for s in SCOPES if s.endswith(":admin")) | {"audit:read"}
 DEFAULT_SCOPES = ["bookings:read", "bookings:write", "spaces:read"]
+# The permission (deskwerk.access.roles.PERMISSIONS) a person needs to hold and use a scope.
+SCOPE_PERMISSIONS: dict[str, tuple[str, ...]] = {
+    "spaces:admin": ("spaces.manage",),
+    "privacy:admin": ("privacy.requests", "privacy.settings", "privacy.records"),
+    "audit:read": ("audit.read",),
+    "notify:admin": ("notify.read",),
+    "sessions:admin": ("sessions.manage",),
+    "roles:admin": ("roles.grant", "audit.read"),
+}
+assert set(SCOPE_PERMISSIONS) == ADMIN_SCOPES
+
+
+def may_hold_scope(user: User, scope: str) -> bool:
+    """Whether one of the person's roles allows a permission behind ``scope``."""
+    from deskwerk.access.roles import has_permission
+
+    return any(has_permission(user, p) for p in SCOPE_PERMISSIONS.get(scope, ()))
 
 
 @dataclass(frozen=True)
@@ -59,8 +77,8 @@ def token_create(
     unknown = [s for s in scopes if s not in SCOPES]
     if unknown:
         raise InvalidInput(f"unknown scopes: {', '.join(unknown)}", code="invalid_scope")
-    admin_only = [s for s in scopes if s in ADMIN_SCOPES]
-    if admin_only and not user_is_admin(user):
+    admin_only = [s for s in scopes if s in ADMIN_SCOPES and not may_hold_scope(user, s)]
+    if admin_only:
         raise Forbidden(
             f"only administrators may hold {', '.join(admin_only)}", code="scope_not_allowed"
         )
@@ -111,6 +129,7 @@ def token_authenticate(secret: str) -> ApiToken | None:
 
 
 def require_admin(actor: User) -> None:
-    """One check for every administrative service."""
+    """Owners only. Prefer ``deskwerk.access.roles.require_permission`` with a named permission;
+    this stays for callers whose question really is "is this the tenant's owner"."""
     if not user_is_admin(actor):
         raise Forbidden("administrators only")

@@ -13,8 +13,9 @@ from django.http import HttpRequest
 from ninja import Router, Schema
 from pydantic import Field
 
+from deskwerk.access.roles import has_permission
 from deskwerk.accounts.models import ContactDetails, User
-from deskwerk.accounts.services import person_update, user_is_admin
+from deskwerk.accounts.services import person_update
 from deskwerk.api.auth import actor, require_scope
 from deskwerk.api.schemas import ERRORS, StrictIn
 from deskwerk.core.errors import NotFound
@@ -62,9 +63,12 @@ def _target(request: HttpRequest, person_id: int) -> tuple[User, User]:
     user = actor(request)
     if person_id == user.pk:
         return user, user
-    if not user_is_admin(user):
+    if has_permission(user, "people.manage"):
+        user = require_scope(request, "privacy:admin", "people.manage")
+    elif has_permission(user, "privacy.requests"):
+        user = require_scope(request, "privacy:admin", "privacy.requests")
+    else:
         raise NotFound("person not found")
-    user = require_scope(request, "privacy:admin")
     person = User.objects.select_related("membership").filter(pk=person_id).first()
     if person is None:
         raise NotFound("person not found")

@@ -40,6 +40,9 @@ def user_create(
             user.set_unusable_password()
         user.save()
         Membership.unscoped.create(tenant=tenant, user=user, role=role)
+        from deskwerk.access.roles import grant_initial_roles
+
+        grant_initial_roles(tenant=tenant, user=user, admin=role == Membership.Role.ADMIN)
         audit_record(
             tenant=tenant,
             actor=actor,
@@ -51,8 +54,17 @@ def user_create(
 
 
 def user_is_admin(user: User) -> bool:
-    membership = getattr(user, "membership", None)
-    return bool(membership and membership.is_admin)
+    """Holds a live ``owner`` grant (the role grants are the source of truth, not Membership)."""
+    from deskwerk.access.roles import OWNER, active_roles
+
+    return OWNER in active_roles(user)
+
+
+def _may_correct(actor: User) -> bool:
+    """Correcting someone else's data: people administrators, and privacy officers (Art. 16)."""
+    from deskwerk.access.roles import has_permission
+
+    return has_permission(actor, "people.manage") or has_permission(actor, "privacy.requests")
 
 
 def person_update(
@@ -71,7 +83,7 @@ def person_update(
     the changed fields only. ``None`` leaves a field alone; ``""`` empties it.
     """
     assert_same_tenant(actor.tenant, person)
-    if actor.pk != person.pk and not user_is_admin(actor):
+    if actor.pk != person.pk and not _may_correct(actor):
         raise NotFound("person not found")
     changed: list[str] = []
     with transaction.atomic():
@@ -122,10 +134,11 @@ def person_update(
 def user_deactivate(*, actor: User, person: User) -> User:
     """Deactivate an account (administrators): no more sign-in, tokens refused, and every
     session of the person ends at once. The tenant's last active administrator stays."""
+    from deskwerk.access.roles import has_permission
     from deskwerk.websessions.services import person_sessions_end
 
     assert_same_tenant(actor.tenant, person)
-    if not user_is_admin(actor):
+    if not has_permission(actor, "people.manage"):
         raise NotFound("person not found")
     with transaction.atomic():
         person = User.unscoped.select_for_update().get(pk=person.pk)

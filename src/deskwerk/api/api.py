@@ -7,6 +7,7 @@ from typing import Any
 from django.http import HttpRequest
 from ninja import NinjaAPI, Schema
 
+from deskwerk.access.api_roles import router as roles_router
 from deskwerk.accounts.api import router as people_router
 from deskwerk.api import errors
 from deskwerk.api.auth import AUTH, actor
@@ -86,3 +87,4 @@ api.add_router("", people_router)
 api.add_router("", audit_router)
 api.add_router("", outbox_router)
 api.add_router("", sessions_router)
+api.add_router("", roles_router)

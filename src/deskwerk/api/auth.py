@@ -9,9 +9,9 @@ from django.http import HttpRequest
 from ninja.security import HttpBearer, SessionAuth
 
 from deskwerk.access.models import ApiToken
-from deskwerk.access.services import ADMIN_SCOPES, SCOPES, token_authenticate
+from deskwerk.access.roles import require_permission
+from deskwerk.access.services import SCOPE_PERMISSIONS, SCOPES, token_authenticate
 from deskwerk.accounts.models import User
-from deskwerk.accounts.services import user_is_admin
 from deskwerk.core.errors import Forbidden
 from deskwerk.tenancy.context import bind_tenant
 
@@ -48,15 +48,18 @@ def actor(request: HttpRequest) -> User:
     return request.auth  # type: ignore[attr-defined]
 
 
-def require_scope(request: HttpRequest, scope: str) -> User:
-    """Check a token's scope (sessions carry every scope) and, for admin scopes, the role."""
+def require_scope(request: HttpRequest, scope: str, permission: str | None = None) -> User:
+    """Check the person's permission (for admin scopes: the scope's first permission unless
+    ``permission`` names another), then the token's scope (sessions carry every scope)."""
     assert scope in SCOPES
     user = actor(request)
     token: ApiToken | None = getattr(request, "api_token", None)
     # The role first: a member's token can never carry an admin scope, so "insufficient
     # scope" would send them looking for a token they cannot get.
-    if scope in ADMIN_SCOPES and not user_is_admin(user):
-        raise Forbidden("administrators only")
+    if permission is None and scope in SCOPE_PERMISSIONS:
+        permission = SCOPE_PERMISSIONS[scope][0]
+    if permission is not None:
+        require_permission(user, permission)
     if token is not None and scope not in token.scopes:
         raise Forbidden(f"this token lacks the scope {scope}", code="insufficient_scope")
     return user

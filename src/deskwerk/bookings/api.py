@@ -9,8 +9,8 @@ from django.http import HttpRequest, JsonResponse
 from ninja import Router, Schema, Status
 from pydantic import Field
 
+from deskwerk.access.roles import has_permission
 from deskwerk.accounts.models import User
-from deskwerk.accounts.services import user_is_admin
 from deskwerk.api.auth import require_scope
 from deskwerk.api.idempotency import run_idempotent
 from deskwerk.api.pagination import paginate
@@ -116,7 +116,8 @@ def _visible_booking(user: User, booking_id: int) -> Booking:
     """The caller's own booking (or, for admins, any of the tenant); otherwise 404."""
     booking = Booking.objects.filter(pk=booking_id).first()
     if booking is None or (
-        user.pk not in (booking.booked_for_id, booking.booked_by_id) and not user_is_admin(user)
+        user.pk not in (booking.booked_for_id, booking.booked_by_id)
+        and not has_permission(user, "bookings.manage_others")
     ):
         raise NotFound("booking not found")
     return booking

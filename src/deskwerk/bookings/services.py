@@ -15,8 +15,8 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from deskwerk.access.roles import has_permission
 from deskwerk.accounts.models import User
-from deskwerk.accounts.services import user_is_admin
 from deskwerk.audit.services import audit_record
 from deskwerk.bookings.models import Booking
 from deskwerk.bookings.timeslots import DayPart, day_window
@@ -53,8 +53,10 @@ def _validate_interval(starts_at: dt.datetime, ends_at: dt.datetime, *, now: dt.
 
 def _check_target(actor: User, resource: Resource, booked_for: User) -> None:
     assert_same_tenant(actor.tenant, resource, booked_for)
-    if booked_for.pk != actor.pk and not user_is_admin(actor):
-        raise Forbidden("only administrators book for colleagues", code="cannot_book_for_others")
+    if booked_for.pk != actor.pk and not has_permission(actor, "bookings.book_for_others"):
+        raise Forbidden(
+            "your roles do not allow booking for colleagues", code="cannot_book_for_others"
+        )
     if not booked_for.is_active:
         raise InvalidInput("that person is deactivated", code="person_inactive")
     if booked_for.restricted_at is not None:
@@ -192,7 +194,9 @@ def booking_create_days(
 
 def _editable(actor: User, booking: Booking) -> None:
     assert_same_tenant(actor.tenant, booking)
-    if actor.pk not in (booking.booked_for_id, booking.booked_by_id) and not user_is_admin(actor):
+    if actor.pk not in (booking.booked_for_id, booking.booked_by_id) and not has_permission(
+        actor, "bookings.manage_others"
+    ):
         # Someone else's booking: as invisible as another tenant's.
         raise NotFound("booking not found")
     if booking.pseudonymised_at is not None:
@@ -272,7 +276,9 @@ def booking_change(
 def booking_cancel(*, actor: User, booking: Booking) -> Booking:
     """Cancel; the row stays (state ``cancelled``) so history and statistics stay honest."""
     assert_same_tenant(actor.tenant, booking)
-    if actor.pk not in (booking.booked_for_id, booking.booked_by_id) and not user_is_admin(actor):
+    if actor.pk not in (booking.booked_for_id, booking.booked_by_id) and not has_permission(
+        actor, "bookings.manage_others"
+    ):
         raise NotFound("booking not found")
     with transaction.atomic():
         current = Booking.objects.select_for_update().get(pk=booking.pk)

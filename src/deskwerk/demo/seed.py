@@ -26,6 +26,7 @@ from django.db import DatabaseError, models, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from deskwerk.access.models import RoleGrant
 from deskwerk.accounts.models import Membership, User
 from deskwerk.audit.services import audit_erase_tenant, audit_record
 from deskwerk.bookings.models import Booking
@@ -366,6 +367,18 @@ def _create_people(tenant: Tenant, scale: DemoScale, now: dt.datetime, progress:
             role=Membership.Role.ADMIN if user.full_name in ADMIN_NAMES else Membership.Role.MEMBER,
         )
         for user in users
+    )
+    RoleGrant.unscoped.bulk_create(
+        RoleGrant(
+            tenant=tenant,
+            user=user,
+            role=role,
+            state=RoleGrant.State.ACTIVE,
+            created_at=now,
+            activated_at=now,
+        )
+        for user in users
+        for role in (["employee", "owner"] if user.full_name in ADMIN_NAMES else ["employee"])
     )
     audit_record(
         tenant=tenant,

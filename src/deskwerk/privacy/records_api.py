@@ -22,7 +22,7 @@ router = Router(tags=["privacy"])
     summary="Records of processing (Art. 30 (2)) for this tenant, from the data map",
 )
 def privacy_records(request: HttpRequest, format: Literal["json", "html"] = "json") -> Any:
-    user = require_scope(request, "privacy:admin")
+    user = require_scope(request, "privacy:admin", "privacy.records")
     audit_record(
         tenant=user.tenant, actor=user, action="privacy.records_read", object_type="privacy.records"
     )

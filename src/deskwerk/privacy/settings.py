@@ -42,9 +42,9 @@ def privacy_settings_update(
     *, actor: User, tenant: Tenant, changes: dict[str, Any]
 ) -> PrivacySettings:
     """Change some settings; each must be an integer within its bounds (422 otherwise)."""
-    from deskwerk.access.services import require_admin
+    from deskwerk.access.roles import require_permission
 
-    require_admin(actor)
+    require_permission(actor, "privacy.settings")
     unknown = set(changes) - set(BOUNDS)
     if unknown:
         raise InvalidInput(f"unknown settings: {', '.join(sorted(unknown))}")

@@ -85,7 +85,7 @@ def privacy_settings_get(request: HttpRequest) -> Any:
     summary="Change the pseudonymisation deadline or retention periods (administrators)",
 )
 def privacy_settings_change(request: HttpRequest, payload: PrivacySettingsPatch) -> Any:
-    user = require_scope(request, "privacy:admin")
+    user = require_scope(request, "privacy:admin", "privacy.settings")
     changes = payload.model_dump(exclude_unset=True)
     nulls = sorted(name for name, value in changes.items() if value is None)
     if nulls:

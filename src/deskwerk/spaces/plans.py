@@ -14,7 +14,7 @@ import xml.etree.ElementTree as ET
 from django.core.files.base import ContentFile
 from django.db import transaction
 
-from deskwerk.access.services import require_admin
+from deskwerk.access.roles import require_permission
 from deskwerk.accounts.models import User
 from deskwerk.audit.services import audit_record
 from deskwerk.core.errors import InvalidInput
@@ -166,7 +166,7 @@ def _sniff(data: bytes) -> str:
 
 def floor_plan_set(*, actor: User, floor: Floor, data: bytes) -> Floor:
     """Store a checked plan image for the floor, replacing the previous one."""
-    require_admin(actor)
+    require_permission(actor, "spaces.manage")
     assert_same_tenant(actor.tenant, floor)
     if len(data) > MAX_PLAN_BYTES:
         raise InvalidInput(

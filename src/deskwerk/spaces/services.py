@@ -8,7 +8,7 @@ from typing import Any, TypeVar
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, models, transaction
 
-from deskwerk.access.services import require_admin
+from deskwerk.access.roles import require_permission
 from deskwerk.accounts.models import User
 from deskwerk.audit.services import audit_record
 from deskwerk.core.errors import Conflict, InvalidInput
@@ -83,7 +83,7 @@ def _check_parents(actor: User, obj: models.Model) -> None:
 
 def space_create(*, actor: User, model: type[T], data: Mapping[str, Any]) -> T:
     """Create a location, building, floor, zone, amenity or resource."""
-    require_admin(actor)
+    require_permission(actor, "spaces.manage")
     unknown = set(data) - EDITABLE[model] - {"amenities"}
     if unknown:
         raise InvalidInput(f"unknown fields: {', '.join(sorted(unknown))}")
@@ -106,7 +106,7 @@ def space_create(*, actor: User, model: type[T], data: Mapping[str, Any]) -> T:
 
 def space_update(*, actor: User, obj: T, data: Mapping[str, Any]) -> T:
     """Change the given fields of a space; parents cannot change."""
-    require_admin(actor)
+    require_permission(actor, "spaces.manage")
     assert_same_tenant(actor.tenant, obj)
     model = type(obj)
     unknown = set(data) - EDITABLE[model] - {"amenities"}
@@ -140,7 +140,7 @@ def space_update(*, actor: User, obj: T, data: Mapping[str, Any]) -> T:
 
 def space_delete(*, actor: User, obj: models.Model) -> None:
     """Delete a space that nothing depends on; otherwise refuse with ``in_use``."""
-    require_admin(actor)
+    require_permission(actor, "spaces.manage")
     assert_same_tenant(actor.tenant, obj)
     try:
         with transaction.atomic():

@@ -12,8 +12,8 @@ from typing import Any
 from django.http import HttpRequest
 from ninja import Router, Schema, Status
 
+from deskwerk.access.roles import has_permission
 from deskwerk.accounts.models import User
-from deskwerk.accounts.services import user_is_admin
 from deskwerk.api.auth import actor, require_scope
 from deskwerk.api.schemas import ERRORS, Page
 from deskwerk.core.errors import NotFound
@@ -94,7 +94,9 @@ def sessions_list(request: HttpRequest) -> Any:
 def session_delete(request: HttpRequest, session_id: int) -> Any:
     user = actor(request)
     session = WebSession.objects.filter(public_id=session_id, tenant_id=user.tenant_id).first()
-    if session is None or (session.user_id != user.pk and not user_is_admin(user)):
+    if session is None or (
+        session.user_id != user.pk and not has_permission(user, "sessions.manage")
+    ):
         raise NotFound("session not found")
     if session.user_id != user.pk:
         user = require_scope(request, SCOPE)

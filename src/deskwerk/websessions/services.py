@@ -26,10 +26,10 @@ BATCH = 500
 
 def _may_manage(actor: User, person: User) -> None:
     """Oneself, or anyone of the tenant for an administrator; others: 404 (no oracle)."""
-    from deskwerk.accounts.services import user_is_admin
+    from deskwerk.access.roles import has_permission
 
     assert_same_tenant(actor.tenant, person)
-    if actor.pk != person.pk and not user_is_admin(actor):
+    if actor.pk != person.pk and not has_permission(actor, "sessions.manage"):
         raise NotFound("session not found")
 
 

@@ -57,9 +57,9 @@ def session_timeouts_update(
     *, actor: User, tenant: Tenant, changes: dict[str, Any]
 ) -> SessionTimeouts:
     """Change the timeouts (administrators); each a whole number within its bounds (422)."""
-    from deskwerk.access.services import require_admin
+    from deskwerk.access.roles import require_permission
 
-    require_admin(actor)
+    require_permission(actor, "tenant.settings")
     unknown = set(changes) - set(BOUNDS)
     if unknown:
         raise InvalidInput(f"unknown settings: {', '.join(sorted(unknown))}")

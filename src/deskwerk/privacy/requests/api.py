@@ -15,8 +15,8 @@ from ninja import Router, Schema, Status
 from pydantic import Field
 
 from deskwerk.access.models import ApiToken
+from deskwerk.access.roles import has_permission
 from deskwerk.accounts.models import User
-from deskwerk.accounts.services import user_is_admin
 from deskwerk.api.auth import actor, require_scope
 from deskwerk.api.pagination import paginate
 from deskwerk.api.schemas import ERRORS, Page, StrictIn
@@ -95,7 +95,9 @@ class PersonRestrictionOut(Schema):
 def _sees_all(request: HttpRequest, user: User) -> bool:
     """Administrators see the whole inbox; through a token only with ``privacy:admin``."""
     token: ApiToken | None = getattr(request, "api_token", None)
-    return user_is_admin(user) and (token is None or "privacy:admin" in token.scopes)
+    return has_permission(user, "privacy.requests") and (
+        token is None or "privacy:admin" in token.scopes
+    )
 
 
 def _visible(request: HttpRequest, request_id: int) -> DataSubjectRequest:

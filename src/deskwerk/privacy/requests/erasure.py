@@ -19,7 +19,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.db import models, transaction
 from django.utils import timezone
 
-from deskwerk.access.services import require_admin
+from deskwerk.access.roles import require_permission
 from deskwerk.accounts.models import Membership, User
 from deskwerk.audit.services import audit_record
 from deskwerk.core.errors import Conflict
@@ -278,7 +278,7 @@ def _refuse_last_admin(person: User) -> None:
 def person_erase(*, actor: User, person: User) -> ErasureResult:
     """Erase ``person`` as the data map says. A second erasure is refused with
     ``already_erased`` (409) and changes nothing."""
-    require_admin(actor)
+    require_permission(actor, "privacy.requests")
     assert_same_tenant(actor.tenant, person)
     tenant = actor.tenant
     with transaction.atomic():

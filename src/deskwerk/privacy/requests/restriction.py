@@ -16,7 +16,7 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from deskwerk.access.services import require_admin
+from deskwerk.access.roles import require_permission
 from deskwerk.accounts.models import User
 from deskwerk.audit.services import audit_record
 from deskwerk.bookings.models import Booking
@@ -86,7 +86,7 @@ def restriction_set(*, actor: User, person: User) -> RestrictionResult:
 
     Idempotent: restricting a restricted person changes nothing.
     """
-    require_admin(actor)
+    require_permission(actor, "privacy.requests")
     assert_same_tenant(actor.tenant, person)
     with transaction.atomic():
         person = User.objects.select_for_update().get(pk=person.pk)
@@ -107,7 +107,7 @@ def restriction_set(*, actor: User, person: User) -> RestrictionResult:
 
 def restriction_lift(*, actor: User, person: User) -> RestrictionResult:
     """Lift the restriction: processing may resume (cancelled bookings stay cancelled)."""
-    require_admin(actor)
+    require_permission(actor, "privacy.requests")
     assert_same_tenant(actor.tenant, person)
     with transaction.atomic():
         person = User.objects.select_for_update().get(pk=person.pk)

@@ -15,9 +15,8 @@ from collections.abc import Iterator
 from django.db import transaction
 from django.utils import timezone
 
-from deskwerk.access.services import require_admin
+from deskwerk.access.roles import has_permission, require_permission
 from deskwerk.accounts.models import User
-from deskwerk.accounts.services import user_is_admin
 from deskwerk.audit.services import audit_record
 from deskwerk.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from deskwerk.privacy.models import DataSubjectRequest, RequestEvent
@@ -98,7 +97,7 @@ def request_create(
     else:
         assert_same_tenant(tenant, actor, subject)
         mine = actor.pk == subject.pk and source in (None, Source.SUBJECT)
-        if not mine and not user_is_admin(actor):
+        if not mine and not has_permission(actor, "privacy.requests"):
             raise Forbidden("members file requests about themselves only")
         source = source or (Source.SUBJECT if actor.pk == subject.pk else Source.ADMIN)
     if source == Source.SUBJECT and (actor is None or actor.pk != subject.pk):
@@ -174,7 +173,7 @@ def request_transition(
     Access, erasure and restriction are completed only by carrying them out (``execute``);
     rectification is completed by hand after the data was corrected via the edit paths.
     """
-    require_admin(actor)
+    require_permission(actor, "privacy.requests")
     assert_same_tenant(actor.tenant, request)
     reason = reason.strip()
     with transaction.atomic():
@@ -224,7 +223,7 @@ def request_execute(
 ) -> DataSubjectRequest:
     """Carry out an access, erasure or restriction request and complete it, in one
     transaction. Erasure needs ``confirm``: it cannot be undone."""
-    require_admin(actor)
+    require_permission(actor, "privacy.requests")
     assert_same_tenant(actor.tenant, request)
     if request.kind == Kind.ERASURE and not confirm:
         raise InvalidInput(
@@ -287,7 +286,7 @@ def _close_others(erased: DataSubjectRequest, *, actor: User) -> None:
 def request_export(*, actor: User, request: DataSubjectRequest) -> Iterator[bytes]:
     """The access export of the request's person, as ZIP chunks. Audited as a privileged read
     before the first byte leaves."""
-    require_admin(actor)
+    require_permission(actor, "privacy.requests")
     assert_same_tenant(actor.tenant, request)
     if request.kind != Kind.ACCESS:
         raise Conflict("only access requests have an export", code="not_an_access_request")
