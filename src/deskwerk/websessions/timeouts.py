@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import asdict, dataclass, fields
+from dataclasses import dataclass
 from typing import Any
 
-from django.db import transaction
-
 from deskwerk.accounts.models import User
-from deskwerk.audit.services import audit_record
-from deskwerk.core.errors import InvalidInput
 from deskwerk.tenancy.models import Tenant
+from deskwerk.tenancy.sections import section_read, section_update
 
 # (default, minimum, maximum): idle in minutes, absolute in hours (issue 4, item 5).
 BOUNDS: dict[str, tuple[int, int, int]] = {
@@ -43,45 +40,20 @@ def session_timeouts(tenant: Tenant | None) -> SessionTimeouts:
     """The tenant's timeouts (defaults before sign-in); values outside the bounds fall back."""
     if tenant is None:
         return DEFAULT
-    stored = (tenant.settings or {}).get("sessions", {})
-    values: dict[str, int] = {}
-    for f in fields(SessionTimeouts):
-        default, low, high = BOUNDS[f.name]
-        value = stored.get(f.name, default) if isinstance(stored, dict) else default
-        ok = isinstance(value, int) and not isinstance(value, bool) and low <= value <= high
-        values[f.name] = value if ok else default
-    return SessionTimeouts(**values)
+    return section_read(tenant, section="sessions", cls=SessionTimeouts, bounds=BOUNDS)
 
 
 def session_timeouts_update(
     *, actor: User, tenant: Tenant, changes: dict[str, Any]
 ) -> SessionTimeouts:
     """Change the timeouts (administrators); each a whole number within its bounds (422)."""
-    from deskwerk.access.roles import require_permission
-
-    require_permission(actor, "tenant.settings")
-    unknown = set(changes) - set(BOUNDS)
-    if unknown:
-        raise InvalidInput(f"unknown settings: {', '.join(sorted(unknown))}")
-    for name, value in changes.items():
-        _, low, high = BOUNDS[name]
-        if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
-            raise InvalidInput(
-                f"{name} must be a whole number from {low} to {high}",
-                code="setting_out_of_bounds",
-                setting=name,
-            )
-    with transaction.atomic():
-        tenant = Tenant.objects.select_for_update().get(pk=tenant.pk)
-        current = asdict(session_timeouts(tenant))
-        current.update(changes)
-        tenant.settings = {**(tenant.settings or {}), "sessions": current}
-        tenant.save(update_fields=["settings"])
-        audit_record(
-            tenant=tenant,
-            actor=actor,
-            action="tenant.session_settings",
-            obj=tenant,
-            changed_fields=sorted(changes),
-        )
-    return SessionTimeouts(**current)
+    return section_update(
+        actor=actor,
+        tenant=tenant,
+        section="sessions",
+        cls=SessionTimeouts,
+        bounds=BOUNDS,
+        changes=changes,
+        permission="tenant.settings",
+        action="tenant.session_settings",
+    )
