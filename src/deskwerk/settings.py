@@ -79,6 +79,7 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "deskwerk.tenancy.middleware.TenantContextMiddleware",
     "deskwerk.api.middleware.ApiBodyLimitMiddleware",
+    "deskwerk.access.ratelimit.RateLimitHeadersMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "deskwerk.websessions.middleware.ClientInfoMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -117,20 +118,18 @@ DATABASES = {
 
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = ["deskwerk.accounts.backends.TenantEmailBackend"]
-PASSWORD_HASHERS = [
+# Argon2id first (Django's Argon2PasswordHasher uses the argon2id variant); PBKDF2 only reads
+# old hashes, which are upgraded at the next sign-in.
+PRODUCTION_PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
 ]
+PASSWORD_HASHERS = PRODUCTION_PASSWORD_HASHERS
 if DESKWERK_ENV == "test":
     # Argon2 is deliberately slow; tests create hundreds of accounts.
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-AUTH_PASSWORD_VALIDATORS = [
-    {
-        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
-        "OPTIONS": {"min_length": 12},
-    },
-    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
-]
+# The tenant's policy: minimum length, at most 1024, the bundled list of common passwords.
+AUTH_PASSWORD_VALIDATORS = [{"NAME": "deskwerk.accounts.passwords.TenantPasswordValidator"}]
 LOGIN_URL = "web:tenant-picker"
 
 # The user model is unique per (tenant, email), not globally; our backend scopes every lookup.
@@ -164,6 +163,9 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 256 * 1024,
 API_MAX_BODY_BYTES = env_int(
     "API_MAX_BODY_BYTES", 64 * 1024, minimum=1024, maximum=10 * 1024 * 1024
 )
+# API tokens: the longest a personal token may live; requests per caller per minute.
+API_TOKEN_MAX_DAYS = env_int("API_TOKEN_MAX_DAYS", 365, minimum=1, maximum=3650)
+API_RATE_LIMIT_PER_MINUTE = env_int("API_RATE_LIMIT_PER_MINUTE", 600, minimum=1, maximum=1_000_000)
 
 # Sessions: server-side rows, data encrypted with AES-256-GCM under DATA_KEYS (newest first;
 # the newest encrypts, all decrypt). Idle and absolute timeouts are per tenant (websessions).

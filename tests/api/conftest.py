@@ -21,6 +21,7 @@ from django.db import models
 from django.test import Client
 
 from deskwerk.access.models import ApiToken, RoleGrant
+from deskwerk.access.services import service_token_create, token_create
 from deskwerk.accounts.models import User
 from deskwerk.bookings.models import Booking
 from deskwerk.bookings.services import booking_create
@@ -30,7 +31,7 @@ from deskwerk.tenancy.context import tenant_context
 from deskwerk.tenancy.models import Tenant, TenantOwned
 from deskwerk.usage.models import UsageEvent
 from deskwerk.websessions.models import WebSession
-from tests.conftest import Site, future
+from tests.conftest import PASSWORD, Site, future
 
 PROBLEM = "application/problem+json"
 PLAN_SVG = b'<svg xmlns="http://www.w3.org/2000/svg" width="100" height="100"></svg>'
@@ -77,6 +78,8 @@ class World:
             # A pending grant made by the system (no granter), so the owner may approve it.
             self.pending_grant = RoleGrant.objects.create(user=member, role="auditor")
             self.member_grant = RoleGrant.objects.get(user=member, role="employee")
+            self.member_token = token_create(user=member, name="spare").token
+            self.service_token = service_token_create(actor=owner, name="spare").token
         Client().force_login(member)  # a signed-in browser of the member's
         self.member_session = WebSession.objects.get(user=member)
         self.ids: dict[str, int] = {
@@ -92,6 +95,8 @@ class World:
             "session": self.member_session.public_id,
             "role_grant": self.pending_grant.pk,
             "spare_role_grant": self.member_grant.pk,
+            "token": self.member_token.pk,
+            "service_token": self.service_token.pk,
             **{f"spare_{k}": v.pk for k, v in self.spare.items()},
         }
 
@@ -296,6 +301,35 @@ ENDPOINTS: list[Endpoint] = [
     Endpoint("POST", "/role-grants/{spare_role_grant}/revoke", "roles:admin", "admin"),
     # The report: the outsider reads their own tenant's.
     Endpoint("GET", "/roles/report", "roles:admin", "admin", outsider=200),
+    # API tokens: the world's token is the member's own; its service token the tenant's.
+    Endpoint("GET", "/tokens", None, "book", outsider=200),
+    Endpoint("POST", "/tokens", None, "book", lambda w: {"name": "new"}, 201, 201),
+    Endpoint("POST", "/tokens/{token}/revoke", None, "book"),
+    Endpoint("GET", "/service-tokens", "tokens:admin", "admin", outsider=200),
+    Endpoint(
+        "POST", "/service-tokens", "tokens:admin", "admin", lambda w: {"name": "new"}, 201, 201
+    ),
+    Endpoint("POST", "/service-tokens/{service_token}/revoke", "tokens:admin", "admin"),
+    # Passwords: everyone changes their own (the outsider too, in their own tenant); the
+    # policy is read by everyone and changed by owners, the outsider meets their own tenant's.
+    Endpoint(
+        "POST",
+        "/me/password",
+        None,
+        "book",
+        lambda w: {"old_password": PASSWORD, "new_password": "a different long passphrase"},
+        ok=204,
+        outsider=204,
+    ),
+    Endpoint("GET", "/tenant/password-policy", None, "read", outsider=200),
+    Endpoint(
+        "PATCH",
+        "/tenant/password-policy",
+        "sessions:admin",
+        "admin",
+        lambda w: {"min_length": 14},
+        outsider=200,
+    ),
 ]
 
 

@@ -43,7 +43,14 @@ def _operations(doc: dict[str, Any]) -> list[tuple[str, str, dict[str, Any]]]:
 
 
 # Actions whose path says everything: no body.
-BODYLESS = {"booking_cancel", "role_grant_approve", "role_grant_reject", "role_grant_revoke"}
+BODYLESS = {
+    "booking_cancel",
+    "role_grant_approve",
+    "role_grant_reject",
+    "role_grant_revoke",
+    "token_revoke",
+    "service_token_revoke",
+}
 
 
 def _shape(path: str) -> str:

@@ -57,8 +57,14 @@ def test_outsider_never_reaches_the_tenant(endpoint: Endpoint, world, api_outsid
         events = json.loads(b"".join(response.streaming_content))
         assert "audit.export" in {e["action"] for e in events}
         assert {e["actor_id"] for e in events} <= {None, api_outsider.user.pk}
+    elif endpoint.path == "/tokens" and endpoint.method == "GET":  # the outsider's own
+        assert {t["prefix"] for t in response.data["items"]} == {api_outsider.secret[:12]}
     elif endpoint.path == "/roles/report":  # the outsider's own tenant's grants only
         assert {g["person_id"] for g in response.data["grants"]} == {api_outsider.user.pk}
+    elif endpoint.path == "/tenant/password-policy":  # the outsider's own tenant's policy
+        assert response.data["min_length"] in (12, 14)
+    elif endpoint.path == "/me/password":  # the outsider's own password, in their own tenant
+        assert response.status_code == 204
     elif endpoint.method == "GET":
         assert response.data["items"] == []  # the outsider's own tenant has nothing yet
     else:  # a parentless create lands in the outsider's own tenant

@@ -1,6 +1,15 @@
 """Data map of API tokens."""
 
-from deskwerk.privacy.datamap import KEY, TENANT, Action, Category, Personal, declare
+from deskwerk.privacy.datamap import (
+    KEY,
+    TECHNICAL,
+    TENANT,
+    Action,
+    Category,
+    NotPersonal,
+    Personal,
+    declare,
+)
 
 RETENTION = "until revoked or expired; deleted at erasure"
 
@@ -11,12 +20,15 @@ def _token(category: Category, purpose: str) -> Personal:
 
 declare(
     "access.ApiToken",
-    description="Personal API tokens (only a hash of the secret is kept).",
-    links=("user",),
+    description="Personal and tenant service API tokens (only a hash of the secret is kept).",
+    # The holder first (None for service tokens); the issuer is a reference cut at erasure.
+    links=("user", "created_by"),
     fields={
         "id": KEY,
         "tenant": TENANT,
         "user": KEY,
+        "kind": NotPersonal("personal or tenant service token"),
+        "created_by": _token(Category.ACCOUNT, "accountability: who issued the token"),
         "name": _token(Category.CONTENT, "the person's label for the token"),
         "prefix": _token(Category.ACCOUNT, "recognising a token without its secret"),
         "token_hash": _token(Category.ACCOUNT, "authentication"),
@@ -54,5 +66,18 @@ declare(
         "expires_at": _grant(Category.ACCOUNT, "time-limited roles"),
         "revoked_at": _grant(Category.ACCOUNT, "documentation of who held which role when"),
         "warning": _grant(Category.ACCOUNT, "documentation of grants without four-eyes"),
+    },
+)
+
+declare(
+    "access.RateLimitCounter",
+    description="API request counts per caller and minute, for rate limiting.",
+    fields={
+        "id": KEY,
+        # An opaque "t:<tenant>:<token id>" or "u:<tenant>:<account id>": a number, no content,
+        # deleted when the caller's next minute starts (at most a few minutes old).
+        "bucket": NotPersonal("technical counter key of a token or account, kept minutes"),
+        "window_start": TECHNICAL,
+        "hits": TECHNICAL,
     },
 )

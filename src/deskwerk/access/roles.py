@@ -16,6 +16,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from deskwerk.access.models import RoleGrant
+from deskwerk.access.principals import ServicePrincipal
 from deskwerk.accounts.models import Membership, User
 from deskwerk.audit.services import audit_record
 from deskwerk.core.errors import Conflict, Forbidden, InvalidInput, NotFound
@@ -58,6 +59,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "bookings.book_for_others": frozenset({OWNER, PEOPLE_ADMIN, LOCATION_MANAGER, RECEPTIONIST}),
     "bookings.manage_others": frozenset({OWNER, PEOPLE_ADMIN, LOCATION_MANAGER, RECEPTIONIST}),
     "roles.grant": frozenset({OWNER}),
+    "tokens.manage": frozenset({OWNER}),
 }
 
 DEFAULT_MAX_ADMINS = 3
@@ -104,6 +106,8 @@ def forget_roles(*users: Any) -> None:
 def has_permission(user: Any, permission: str) -> bool:
     """May ``user`` do ``permission``? Unknown permissions are a programming error."""
     allowed = PERMISSIONS[permission]
+    if isinstance(user, ServicePrincipal):  # a service token: its scopes, no roles
+        return permission in user.permissions
     return not allowed.isdisjoint(active_roles(user))
 
 

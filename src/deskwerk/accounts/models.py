@@ -30,6 +30,8 @@ class User(AbstractBaseUser):
     # Restriction of processing (GDPR Art. 18, "Sperrung"): kept, but not processed further.
     restricted_at = models.DateTimeField(null=True, blank=True)
     date_joined = models.DateTimeField(default=timezone.now)
+    # When the password was last set; a tenant's maximum password age counts from here.
+    password_changed_at = models.DateTimeField(null=True, blank=True)
 
     objects: ClassVar[TenantUserManager] = TenantUserManager()
     unscoped: ClassVar[models.Manager[Any]] = models.Manager()
@@ -88,3 +90,33 @@ class Membership(TenantOwned):
     @property
     def is_admin(self) -> bool:
         return self.role == self.Role.ADMIN
+
+
+class LoginCounter(TenantOwned):
+    """Failed sign-ins of one account (by e-mail, known or not) or one IP address, in a window.
+
+    In the database so every web worker sees the same count. ``key`` is a keyed hash (HMAC
+    with ``SECRET_KEY``) of the e-mail address or of the full IP address: neither is stored in
+    clear, and rows are purged once their window and lockout are over.
+    """
+
+    class Kind(models.TextChoices):
+        ACCOUNT = "account", "account"
+        IP = "ip", "IP address"
+
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    key = models.CharField(max_length=64)
+    # The account the e-mail belongs to, when there is one (for the notice and for erasure).
+    user = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    failures = models.PositiveIntegerField(default=0)
+    window_started_at = models.DateTimeField()
+    locked_until = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                "tenant", "kind", "key", name="logincounter_tenant_kind_key_uniq"
+            ),
+        ]

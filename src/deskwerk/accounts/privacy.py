@@ -1,6 +1,14 @@
 """Data map of people's accounts, contact details and memberships."""
 
-from deskwerk.privacy.datamap import KEY, TENANT, Action, Category, Personal, declare
+from deskwerk.privacy.datamap import (
+    KEY,
+    TENANT,
+    Action,
+    Category,
+    NotPersonal,
+    Personal,
+    declare,
+)
 
 ACCOUNT_RETENTION = "while the person has an account; deleted at erasure or tenant offboarding"
 
@@ -41,6 +49,12 @@ declare(
         "restricted_at": Personal(
             Category.ACCOUNT,
             "restriction of processing (Art. 18) in force since",
+            ACCOUNT_RETENTION,
+            on_erasure=Action.DELETE_ROW,
+        ),
+        "password_changed_at": Personal(
+            Category.ACCOUNT,
+            "security: the tenant's maximum password age, if it sets one",
             ACCOUNT_RETENTION,
             on_erasure=Action.DELETE_ROW,
         ),
@@ -102,5 +116,34 @@ declare(
             ACCOUNT_RETENTION,
             on_erasure=Action.DELETE_ROW,
         ),
+    },
+)
+
+COUNTER_RETENTION = (
+    "until its window and lockout are over (at most 24 hours), then purged hourly; "
+    "deleted at erasure"
+)
+
+
+def _counter(purpose: str) -> Personal:
+    return Personal(Category.USAGE, purpose, COUNTER_RETENTION, on_erasure=Action.DELETE_ROW)
+
+
+declare(
+    "accounts.LoginCounter",
+    description="Failed sign-ins per account and per IP address (brute-force lockout).",
+    links=("user",),
+    fields={
+        "id": KEY,
+        "tenant": TENANT,
+        "kind": NotPersonal("whether the row counts an account or an IP address"),
+        "key": _counter(
+            "security: recognising repeated attempts (keyed hash of the e-mail address or of "
+            "the full IP address; neither is stored)"
+        ),
+        "user": _counter("the account the attempts targeted, for the lockout notice"),
+        "failures": _counter("security: failed sign-ins in the window"),
+        "window_started_at": _counter("security: when the counting window began"),
+        "locked_until": _counter("security: end of a temporary lockout"),
     },
 )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
+from django.utils import timezone
 
 from deskwerk.accounts.models import ContactDetails, Membership, User
 from deskwerk.audit.services import audit_record
@@ -36,6 +37,7 @@ def user_create(
         user = User(tenant=tenant, email=email, full_name=full_name.strip())
         if password:
             user.set_password(password)
+            user.password_changed_at = timezone.now()
         else:
             user.set_unusable_password()
         user.save()

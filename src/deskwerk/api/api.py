@@ -8,7 +8,9 @@ from django.http import HttpRequest
 from ninja import NinjaAPI, Schema
 
 from deskwerk.access.api_roles import router as roles_router
+from deskwerk.access.api_tokens import router as tokens_router
 from deskwerk.accounts.api import router as people_router
+from deskwerk.accounts.api_passwords import router as passwords_router
 from deskwerk.api import errors
 from deskwerk.api.auth import AUTH, actor
 from deskwerk.api.schemas import ERRORS
@@ -88,3 +90,5 @@ api.add_router("", audit_router)
 api.add_router("", outbox_router)
 api.add_router("", sessions_router)
 api.add_router("", roles_router)
+api.add_router("", passwords_router)
+api.add_router("", tokens_router)

@@ -9,21 +9,31 @@ from django.http import HttpRequest
 from ninja.security import HttpBearer, SessionAuth
 
 from deskwerk.access.models import ApiToken
+from deskwerk.access.principals import ServicePrincipal
+from deskwerk.access.ratelimit import hit
 from deskwerk.access.roles import require_permission
-from deskwerk.access.services import SCOPE_PERMISSIONS, SCOPES, token_authenticate
+from deskwerk.access.services import (
+    SCOPE_PERMISSIONS,
+    SCOPES,
+    service_permissions,
+    token_authenticate,
+)
 from deskwerk.accounts.models import User
 from deskwerk.core.errors import Forbidden
 from deskwerk.tenancy.context import bind_tenant
 
 
 class BearerTokenAuth(HttpBearer):
-    def authenticate(self, request: HttpRequest, token: str) -> User | None:
+    def authenticate(self, request: HttpRequest, token: str) -> User | ServicePrincipal | None:
         api_token = token_authenticate(token)
         if api_token is None:
             return None
         request.api_token = api_token  # type: ignore[attr-defined]
-        request.user = api_token.user
         bind_tenant(api_token.tenant)  # unbound by TenantContextMiddleware at the end
+        hit(request, f"t:{api_token.tenant_id}:{api_token.pk}")
+        if api_token.user is None:  # a tenant service token: no person, only its scopes
+            return ServicePrincipal(api_token, service_permissions(api_token))
+        request.user = api_token.user
         return api_token.user
 
 
@@ -37,21 +47,36 @@ class TenantSessionAuth(SessionAuth):
         if not user.is_authenticated:
             return None
         bind_tenant(user.tenant)  # the backend already refused inactive tenants
+        hit(request, f"u:{user.tenant_id}:{user.pk}")
         return user
 
 
 AUTH = [BearerTokenAuth(), TenantSessionAuth()]
 
 
+_SCOPED = "_deskwerk_scope_checked"
+
+
 def actor(request: HttpRequest) -> User:
-    """The authenticated person (ninja has run the auth classes before the handler)."""
-    return request.auth  # type: ignore[attr-defined]
+    """The authenticated person (ninja has run the auth classes before the handler).
+
+    A service token reaches only handlers that checked a scope first (``require_scope``):
+    endpoints about "the caller's own" data have no person to answer for.
+    """
+    principal = request.auth  # type: ignore[attr-defined]
+    if isinstance(principal, ServicePrincipal) and not getattr(request, _SCOPED, False):
+        raise Forbidden(
+            "service tokens cannot use this endpoint; it acts for a person",
+            code="person_required",
+        )
+    return principal
 
 
 def require_scope(request: HttpRequest, scope: str, permission: str | None = None) -> User:
     """Check the person's permission (for admin scopes: the scope's first permission unless
     ``permission`` names another), then the token's scope (sessions carry every scope)."""
     assert scope in SCOPES
+    setattr(request, _SCOPED, True)
     user = actor(request)
     token: ApiToken | None = getattr(request, "api_token", None)
     # The role first: a member's token can never carry an admin scope, so "insufficient

@@ -37,6 +37,10 @@ def run_idempotent(
     key = request.headers.get("Idempotency-Key")
     if key is None:
         return action()
+    if not isinstance(user, User):  # a service token: no person to key the stored answer by
+        raise InvalidInput(
+            "service tokens cannot use Idempotency-Key yet", code="idempotency_unsupported"
+        )
     if not _KEY.match(key):
         raise InvalidInput(
             "Idempotency-Key must be 1-255 visible ASCII characters", code="invalid_idempotency_key"

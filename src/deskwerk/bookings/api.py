@@ -105,6 +105,8 @@ class AvailabilityOut(Schema):
 
 def _person(user: User, person_id: int | None) -> User:
     if person_id is None:
+        if not isinstance(user, User):  # a service token books for people, never for itself
+            raise InvalidInput("service tokens must name booked_for_id", code="booked_for_required")
         return user
     person = User.objects.filter(pk=person_id).first()
     if person is None:

@@ -138,7 +138,8 @@ def booking_create(
             resource=resource,
             floor_id=resource.floor_id,
             booked_for=booked_for,
-            booked_by=actor,
+            # A service token (deskwerk.access.principals) is nobody: no booked_by.
+            booked_by=actor if isinstance(actor, User) else None,
             starts_at=starts_at.astimezone(dt.UTC),
             ends_at=ends_at.astimezone(dt.UTC),
             note=note.strip(),

@@ -17,6 +17,15 @@ from deskwerk.bookings.selectors import bookings_of_person
 from deskwerk.spaces.models import Floor
 from deskwerk.web.forms import LoginForm, TenantPickForm
 
+# Reasons the backend leaves on the request (a lockout covers unknown e-mails too: no oracle).
+REFUSALS = {
+    "locked_out": "Too many failed attempts: sign-in is locked for a while. Try again later.",
+    "password_expired": (
+        "Your password has expired under your organisation's policy. "
+        "Ask an administrator to set a new one."
+    ),
+}
+
 
 def tenant_picker(request: HttpRequest) -> HttpResponse:
     """The front door: name your organisation. Tenants are never listed publicly."""
@@ -41,7 +50,7 @@ def login_view(request: HttpRequest, tenant_slug: str) -> HttpResponse:
         if user is not None:
             login(request, user)
             return redirect("web:home", tenant_slug=tenant.slug)
-        error = "E-mail or password is wrong."
+        error = REFUSALS.get(getattr(request, "auth_refusal", ""), "E-mail or password is wrong.")
     return render(
         request,
         "web/login.html",

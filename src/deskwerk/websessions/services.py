@@ -50,13 +50,17 @@ def session_end(*, actor: User, session: WebSession) -> None:
         )
 
 
-def person_sessions_end(*, actor: User | None, person: User) -> int:
-    """End every session of ``person`` at once (``actor`` None: the system). Audited when
-    there were any, under the person's account."""
+def person_sessions_end(*, actor: User | None, person: User, keep: int | None = None) -> int:
+    """End every session of ``person`` at once (``actor`` None: the system), except the one
+    whose public id is ``keep`` (a password change keeps its own). Audited when there were
+    any, under the person's account."""
     if actor is not None:
         _may_manage(actor, person)
     with transaction.atomic():
-        count, _ = WebSession.objects.filter(user_id=person.pk).delete()
+        sessions = WebSession.objects.filter(user_id=person.pk)
+        if keep is not None:
+            sessions = sessions.exclude(public_id=keep)
+        count, _ = sessions.delete()
         if count:
             audit_record(
                 tenant=person.tenant,

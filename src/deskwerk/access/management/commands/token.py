@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
@@ -53,8 +54,8 @@ class Command(BaseCommand):
         if user is None:
             raise CommandError(f"no person {options['email']!r} in tenant {tenant.slug}")
         days = options["days"]
-        if days is not None and not 1 <= days <= 3650:
-            raise CommandError("--days must be between 1 and 3650")
+        if days is not None and not 1 <= days <= settings.API_TOKEN_MAX_DAYS:
+            raise CommandError(f"--days must be between 1 and {settings.API_TOKEN_MAX_DAYS}")
         issued = token_create(
             user=user,
             name=options["name"],
@@ -67,7 +68,8 @@ class Command(BaseCommand):
         for token in ApiToken.objects.select_related("user").order_by("id"):
             state = "revoked" if token.revoked_at else "active"
             self.stdout.write(
-                f"{token.prefix}\t{token.user.email}\t{' '.join(token.scopes)}\t{state}"
+                f"{token.prefix}\t{token.user.email if token.user else '(service)'}"
+                f"\t{' '.join(token.scopes)}\t{state}"
             )
 
     def _revoke(self, tenant: Tenant, options: dict[str, Any]) -> None:
