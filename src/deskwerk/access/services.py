@@ -13,7 +13,6 @@ from django.utils import timezone
 
 from deskwerk.access.models import ApiToken
 from deskwerk.accounts.models import User
-from deskwerk.accounts.services import user_is_admin
 from deskwerk.audit.services import audit_record
 from deskwerk.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 
@@ -289,10 +288,3 @@ def token_authenticate(secret: str) -> ApiToken | None:
 def service_permissions(token: ApiToken) -> frozenset[str]:
     """Exactly the permissions a service token's scopes imply."""
     return frozenset(p for s in token.scopes for p in SERVICE_SCOPE_PERMISSIONS.get(s, ()))
-
-
-def require_admin(actor: User) -> None:
-    """Owners only. Prefer ``deskwerk.access.roles.require_permission`` with a named permission;
-    this stays for callers whose question really is "is this the tenant's owner"."""
-    if not user_is_admin(actor):
-        raise Forbidden("administrators only")
