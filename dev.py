@@ -15,6 +15,7 @@ import os
 import subprocess
 import sys
 import tempfile
+import urllib.parse
 import urllib.request
 import venv
 from pathlib import Path
@@ -43,13 +44,21 @@ def run(*args: str | Path, env: dict[str, str] | None = None) -> None:
     subprocess.run([str(a) for a in args], check=True, env=env)
 
 
+def wheel_url(base: str, release: dict) -> tuple[dict, str]:
+    """The release's wheel and its absolute URL: mirrors and proxies may answer with links
+    relative to the JSON document."""
+    wheel = next(u for u in release["urls"] if u["packagetype"] == "bdist_wheel")
+    return wheel, urllib.parse.urljoin(base, wheel["url"])
+
+
 def bootstrap_pip() -> None:
     """Install pip into a venv created without it, from PyPI's wheel, hash-checked."""
     say("this Python has no ensurepip; fetching pip from PyPI")
     with urllib.request.urlopen("https://pypi.org/pypi/pip/json", timeout=60) as response:
         release = json.load(response)
-    wheel = next(u for u in release["urls"] if u["packagetype"] == "bdist_wheel")
-    with urllib.request.urlopen(wheel["url"], timeout=120) as response:
+        base = response.geturl()
+    wheel, url = wheel_url(base, release)
+    with urllib.request.urlopen(url, timeout=120) as response:
         data = response.read()
     if hashlib.sha256(data).hexdigest() != wheel["digests"]["sha256"]:
         sys.exit("[dev] the downloaded pip wheel does not match PyPI's SHA-256; stopping")
