@@ -72,12 +72,20 @@ INSTALLED_APPS = [
     "deskwerk.usage",
     "deskwerk.notify",
     "deskwerk.web",
+    # django-allauth: the login flow stages, re-authentication, MFA and OpenID Connect.
+    # Scoped to the tenant by deskwerk.accounts.adapter (allauth itself is not tenant-aware).
+    "allauth",
+    "allauth.account",
+    "allauth.mfa",
+    "allauth.socialaccount",
+    "allauth.socialaccount.providers.openid_connect",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "deskwerk.tenancy.middleware.TenantContextMiddleware",
+    "deskwerk.tenancy.middleware.TenantPathMiddleware",
     "deskwerk.api.middleware.ApiBodyLimitMiddleware",
     "deskwerk.access.ratelimit.RateLimitHeadersMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -85,6 +93,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "allauth.account.middleware.AccountMiddleware",
     "deskwerk.usage.middleware.UsageMiddleware",
     "deskwerk.tenancy.middleware.TenantAccessMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -131,6 +140,17 @@ if DESKWERK_ENV == "test":
 # The tenant's policy: minimum length, at most 1024, the bundled list of common passwords.
 AUTH_PASSWORD_VALIDATORS = [{"NAME": "deskwerk.accounts.passwords.TenantPasswordValidator"}]
 LOGIN_URL = "web:tenant-picker"
+
+# django-allauth (accounts per tenant: see deskwerk.accounts.adapter and decision 0019).
+ACCOUNT_ADAPTER = "deskwerk.accounts.adapter.TenantAccountAdapter"
+SOCIALACCOUNT_ADAPTER = "deskwerk.accounts.adapter.TenantSocialAccountAdapter"
+ACCOUNT_LOGIN_METHODS = {"email"}
+ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*"]
+ACCOUNT_USER_MODEL_USERNAME_FIELD = None
+ACCOUNT_UNIQUE_EMAIL = False  # unique per tenant, enforced by accounts.User's constraint
+ACCOUNT_EMAIL_VERIFICATION = "none"
+SOCIALACCOUNT_ONLY = False
+SOCIALACCOUNT_STORE_TOKENS = False
 
 # The user model is unique per (tenant, email), not globally; our backend scopes every lookup.
 SILENCED_SYSTEM_CHECKS = ["auth.W004"]

@@ -2,6 +2,7 @@
 
 from deskwerk.privacy.datamap import (
     KEY,
+    TECHNICAL,
     TENANT,
     Action,
     Category,
@@ -145,5 +146,93 @@ declare(
         "failures": _counter("security: failed sign-ins in the window"),
         "window_started_at": _counter("security: when the counting window began"),
         "locked_until": _counter("security: end of a temporary lockout"),
+    },
+)
+
+
+# django-allauth's models. They carry no tenant column: every row hangs off a user, and a
+# user belongs to exactly one tenant.
+def _allauth(category: Category, purpose: str) -> Personal:
+    return Personal(category, purpose, ACCOUNT_RETENTION, on_erasure=Action.DELETE_ROW)
+
+
+declare(
+    "account.EmailAddress",
+    description="allauth's record of a person's e-mail address (mirrors the account's).",
+    links=("user",),
+    fields={
+        "id": KEY,
+        "user": _allauth(Category.ACCOUNT, "whose address it is"),
+        "email": _allauth(Category.ACCOUNT, "sign-in name and address for notices"),
+        "verified": _allauth(Category.ACCOUNT, "whether the address was confirmed"),
+        "primary": _allauth(Category.ACCOUNT, "the address notices go to"),
+    },
+)
+declare(
+    "account.EmailConfirmation",
+    description="Pending e-mail confirmations (unused: addresses come from invitations or SSO).",
+    links=(),
+    fields={
+        "id": KEY,
+        "email_address": _allauth(Category.ACCOUNT, "the address being confirmed"),
+        "created": _allauth(Category.USAGE, "when the confirmation was created"),
+        "sent": _allauth(Category.USAGE, "when it was sent"),
+        "key": _allauth(Category.ACCOUNT, "the confirmation secret"),
+    },
+)
+declare(
+    "mfa.Authenticator",
+    description="Second factors: TOTP secrets, WebAuthn credentials, recovery codes.",
+    links=("user",),
+    fields={
+        "id": KEY,
+        "user": _allauth(Category.ACCOUNT, "whose second factor it is"),
+        "type": _allauth(Category.ACCOUNT, "TOTP, WebAuthn or recovery codes"),
+        "data": _allauth(Category.ACCOUNT, "the factor's secret or public key (encrypted)"),
+        "created_at": _allauth(Category.USAGE, "when the factor was added"),
+        "last_used_at": _allauth(Category.USAGE, "security: spotting unused factors"),
+    },
+)
+declare(
+    "socialaccount.SocialApp",
+    description="allauth's stored identity-provider apps (unused: SSO is configured per tenant).",
+    fields={
+        "id": KEY,
+        "provider": TECHNICAL,
+        "provider_id": TECHNICAL,
+        "name": TECHNICAL,
+        "client_id": TECHNICAL,
+        "secret": TECHNICAL,
+        "key": TECHNICAL,
+        "settings": TECHNICAL,
+    },
+)
+declare(
+    "socialaccount.SocialAccount",
+    description="A person's link to the tenant's identity provider (single sign-on).",
+    links=("user",),
+    fields={
+        "id": KEY,
+        "user": _allauth(Category.ACCOUNT, "whose link it is"),
+        "provider": _allauth(Category.ACCOUNT, "which identity provider (per tenant)"),
+        "uid": _allauth(Category.ACCOUNT, "the person's subject id at the identity provider"),
+        "last_login": _allauth(Category.USAGE, "last single sign-on"),
+        "date_joined": _allauth(Category.USAGE, "first single sign-on"),
+        "extra_data": _allauth(
+            Category.MASTER, "claims of the last ID token (name, e-mail, groups)"
+        ),
+    },
+)
+declare(
+    "socialaccount.SocialToken",
+    description="Provider access tokens (not stored: SOCIALACCOUNT_STORE_TOKENS is off).",
+    links=(),
+    fields={
+        "id": KEY,
+        "app": TECHNICAL,
+        "account": _allauth(Category.ACCOUNT, "whose token it would be"),
+        "token": _allauth(Category.ACCOUNT, "access token"),
+        "token_secret": _allauth(Category.ACCOUNT, "refresh token"),
+        "expires_at": _allauth(Category.ACCOUNT, "token expiry"),
     },
 )

@@ -5,13 +5,15 @@ from __future__ import annotations
 import re
 import uuid
 from collections.abc import Callable
-from typing import Any
 
+from django.contrib.auth.models import AnonymousUser
 from django.http import Http404, HttpRequest, HttpResponse
+from django.urls import get_script_prefix, set_script_prefix
 
 from deskwerk.core.request_context import RequestInfo, reset_request, set_request, truncate_ip
 from deskwerk.tenancy.context import bind_tenant, unbind_tenant
 from deskwerk.tenancy.models import Tenant
+from deskwerk.tenancy.urls import TENANT_PATH, TENANT_URLCONF, base_prefix, tenant_prefix
 
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 
@@ -38,36 +40,50 @@ class TenantContextMiddleware:
         return response
 
 
-class TenantAccessMiddleware:
-    """For web views under ``/t/<tenant_slug>/``: resolve an active tenant and bind it.
+class TenantPathMiddleware:
+    """Serve ``/t/<slug>/...`` from the tenant URL map with ``/t/<slug>/`` as script prefix.
 
-    A signed-in person of another tenant is treated as anonymous here; a suspended or
-    terminated tenant is not found.
+    Resolves an active tenant (else 404) before anything else looks at the request and binds
+    it. Because the tenant part becomes the script prefix, every ``reverse()`` made while
+    handling the request, django-allauth's included, stays inside the same tenant.
     """
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        return self.get_response(request)
-
-    def process_view(
-        self,
-        request: HttpRequest,
-        view_func: Callable[..., Any],
-        view_args: tuple[Any, ...],
-        view_kwargs: dict[str, Any],
-    ) -> None:
-        slug = view_kwargs.get("tenant_slug")
-        if slug is None:
-            return
-        tenant = Tenant.objects.filter(slug=slug, status=Tenant.Status.ACTIVE).first()
+        match = TENANT_PATH.match(request.path_info)
+        if match is None:
+            return self.get_response(request)
+        tenant = Tenant.objects.filter(slug=match["slug"], status=Tenant.Status.ACTIVE).first()
         if tenant is None:
             raise Http404("tenant not found")
         request.tenant = tenant  # type: ignore[attr-defined]
-        user = getattr(request, "user", None)
-        if user is not None and user.is_authenticated and user.tenant_id != tenant.pk:
-            from django.contrib.auth.models import AnonymousUser
-
-            request.user = AnonymousUser()
+        request.path_info = match["rest"]
+        request.urlconf = TENANT_URLCONF  # type: ignore[attr-defined]
+        previous = get_script_prefix()
+        set_script_prefix(base_prefix().rstrip("/") + tenant_prefix(tenant))
         bind_tenant(tenant)
+        try:
+            return self.get_response(request)
+        finally:
+            set_script_prefix(previous)
+
+
+class TenantAccessMiddleware:
+    """After authentication: a signed-in person of another tenant is anonymous here."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        tenant = getattr(request, "tenant", None)
+        user = getattr(request, "user", None)
+        if (
+            tenant is not None
+            and user is not None
+            and user.is_authenticated
+            and user.tenant_id != tenant.pk
+        ):
+            request.user = AnonymousUser()
+        return self.get_response(request)

@@ -1,3 +1,5 @@
+"""Public pages outside any tenant: the front door and the health check."""
+
 from django.urls import path
 
 from deskwerk.web import views
@@ -7,7 +9,4 @@ app_name = "web"
 urlpatterns = [
     path("", views.tenant_picker, name="tenant-picker"),
     path("health", views.health, name="health"),
-    path("t/<slug:tenant_slug>/", views.home, name="home"),
-    path("t/<slug:tenant_slug>/login/", views.login_view, name="login"),
-    path("t/<slug:tenant_slug>/logout/", views.logout_view, name="logout"),
 ]

@@ -8,7 +8,6 @@ from django.contrib.auth import authenticate, login, logout
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -31,12 +30,12 @@ def tenant_picker(request: HttpRequest) -> HttpResponse:
     """The front door: name your organisation. Tenants are never listed publicly."""
     form = TenantPickForm(request.GET or None)
     if form.is_valid():
-        return redirect("web:login", tenant_slug=form.cleaned_data["organisation"])
+        return redirect(f"/t/{form.cleaned_data['organisation']}/login/")
     return render(request, "web/picker.html", {"form": form})
 
 
 @require_http_methods(["GET", "POST"])
-def login_view(request: HttpRequest, tenant_slug: str) -> HttpResponse:
+def login_view(request: HttpRequest) -> HttpResponse:
     tenant = request.tenant  # type: ignore[attr-defined]
     form = LoginForm(request.POST or None)
     error = ""
@@ -49,7 +48,7 @@ def login_view(request: HttpRequest, tenant_slug: str) -> HttpResponse:
         )
         if user is not None:
             login(request, user)
-            return redirect("web:home", tenant_slug=tenant.slug)
+            return redirect("web:home")
         error = REFUSALS.get(getattr(request, "auth_refusal", ""), "E-mail or password is wrong.")
     return render(
         request,
@@ -60,19 +59,15 @@ def login_view(request: HttpRequest, tenant_slug: str) -> HttpResponse:
 
 
 @require_POST
-def logout_view(request: HttpRequest, tenant_slug: str) -> HttpResponse:
+def logout_view(request: HttpRequest) -> HttpResponse:
     logout(request)
-    return redirect("web:login", tenant_slug=tenant_slug)
+    return redirect("web:login")
 
 
-def _login_url(request: HttpRequest) -> str:
-    return reverse("web:login", kwargs={"tenant_slug": request.tenant.slug})  # type: ignore[attr-defined]
-
-
-def home(request: HttpRequest, tenant_slug: str) -> HttpResponse:
+def home(request: HttpRequest) -> HttpResponse:
     """Today and next: the person's own bookings and the floors of the tenant."""
     if not request.user.is_authenticated:
-        return redirect(_login_url(request))
+        return redirect("web:login")
     user = request.user
     now = timezone.now()
     upcoming = list(

@@ -51,6 +51,8 @@ WITHHELD = {
     ("accounts.User", "password"),
     ("access.ApiToken", "token_hash"),
     (SESSION_LABEL, "key_hash"),
+    ("mfa.Authenticator", "data"),
+    ("account.EmailConfirmation", "key"),
 }
 WITHHELD_VALUE = "(withheld: a credential)"
 SECRET_SESSION_KEY = re.compile(r"hash|token|csrf|secret|key", re.IGNORECASE)
