@@ -176,7 +176,7 @@ def test_service_tokens_hold_only_service_scopes(api_owner, scope):
 
 def test_a_service_token_books_only_for_a_named_person(owner, member, tenant):
     site = Site(tenant)
-    _, bot = service(owner)
+    token, bot = service(owner)
 
     assert_problem(bot.post("/bookings", booking_body(site)), 422, "booked_for_required")
     booked = bot.post("/bookings", booking_body(site, booked_for_id=member.pk))
@@ -185,6 +185,11 @@ def test_a_service_token_books_only_for_a_named_person(owner, member, tenant):
     booking = Booking.unscoped.get(pk=booked.data["id"])
     assert booking.booked_for_id == member.pk
     assert booking.booked_by_id is None
+    # The audit log names the token that acted (no person did).
+    event = AuditEvent.unscoped.get(
+        tenant=tenant, action="booking.create", object_id=str(booking.pk)
+    )
+    assert (event.actor_id, event.actor_label) == (None, f"service token {token.prefix}")
     # Its scopes imply managing others' bookings: it may cancel what it booked.
     assert bot.post(f"/bookings/{booking.pk}/cancel").status_code == 200
 

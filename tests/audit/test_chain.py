@@ -290,3 +290,24 @@ def test_a_position_taken_twice_is_found_across_page_boundaries(tenant):
         found = [(f.kind, f.seq) for f in audit_verify(tenant, chunk=chunk).findings]
         assert found.count(("inserted", 2)) == 1, (chunk, found)
         assert audit_verify(tenant, chunk=chunk).checked == len(rows) + 1
+
+
+def test_rows_naming_a_service_token_or_operator_are_chained_with_the_label(tenant):
+    """Format 2 covers ``actor_label``: changing the label breaks the chain like any change."""
+    from deskwerk.audit.chain import FORMAT_LABELLED, canonical
+
+    record(tenant, 1)
+    labelled = AuditEvent.unscoped.create(
+        tenant=tenant,
+        action="thing.change",
+        object_type="things.thing",
+        actor_label="service token dw_abc",
+    )
+    audit_seal(tenant)
+    assert audit_verify(tenant).ok
+
+    row = AuditEvent.unscoped.filter(pk=labelled.pk).values().get()
+    assert FORMAT_LABELLED.encode() in canonical(row, row["prev_hash"])
+    with attacker():
+        AuditEvent.unscoped.filter(pk=labelled.pk).update(actor_label="service token dw_xyz")
+    assert [f.kind for f in audit_verify(tenant).findings] == ["changed"]

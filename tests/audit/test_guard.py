@@ -137,3 +137,7 @@ def test_deleting_a_tenant_takes_its_whole_log_and_no_other(tenant, other_tenant
     theirs = AuditEvent.unscoped.filter(tenant=other_tenant).first()
     with transaction.atomic(), tenant_erasure_bypass(tenant.pk):
         refused(lambda: AuditEvent.unscoped.filter(pk=theirs.pk).delete())
+
+
+def test_the_actor_label_is_protected_like_the_rest(row):
+    refused(lambda: AuditEvent.unscoped.filter(pk=row.pk).update(actor_label="someone else"))

@@ -42,7 +42,8 @@ Id = Annotated[int, Field(ge=0, le=2**63 - 1)]
 class AuditEventOut(Schema):
     id: int
     at: dt.datetime
-    actor_id: int | None  # None: the system
+    actor_id: int | None  # None: the system or a service token
+    actor_label: str  # "service token <prefix>", "operator account <id>"; else empty
     action: str
     object_type: str
     object_id: str

@@ -14,6 +14,10 @@ from collections.abc import Mapping
 from typing import Any
 
 FORMAT = "deskwerk-audit-1"
+# Rows with an ``actor_label`` (service tokens, operator staff) are serialised with the label
+# after the ``HASHED`` columns under this tag; rows without one keep format 1 byte for byte,
+# so chains sealed before the label existed still verify.
+FORMAT_LABELLED = "deskwerk-audit-2"
 
 # Columns read for hashing, in the order they are serialised (after FORMAT, then prev_hash last).
 HASHED = (
@@ -38,8 +42,13 @@ def _time(value: Any) -> Any:
 
 
 def canonical(row: Mapping[str, Any], prev_hash: str) -> bytes:
-    """The exact bytes that are hashed for ``row`` (a mapping with the ``HASHED`` keys)."""
-    values = [FORMAT, *(_time(row[name]) for name in HASHED), prev_hash]
+    """The exact bytes that are hashed for ``row`` (a mapping with the ``HASHED`` keys and,
+    optionally, ``actor_label``)."""
+    label = row.get("actor_label") or ""
+    if label:
+        values = [FORMAT_LABELLED, *(_time(row[name]) for name in HASHED), label, prev_hash]
+    else:
+        values = [FORMAT, *(_time(row[name]) for name in HASHED), prev_hash]
     return json.dumps(values, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode()
 
 

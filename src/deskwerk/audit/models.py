@@ -26,6 +26,9 @@ class AuditEvent(TenantOwned):
     tenant = models.ForeignKey(Tenant, on_delete=models.PROTECT, related_name="+", db_index=False)
     at = models.DateTimeField(auto_now_add=True)
     actor_id = models.BigIntegerField(null=True, blank=True)  # None: the system
+    # Who acted when it was not a person of this tenant: "service token dw_ab12cd",
+    # "operator account 17". Empty for the tenant's own people and for the system.
+    actor_label = models.CharField(max_length=120, blank=True, default="", db_default="")
     action = models.CharField(max_length=64)
     object_type = models.CharField(max_length=64)
     object_id = models.CharField(max_length=64, blank=True)

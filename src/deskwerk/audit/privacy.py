@@ -42,6 +42,13 @@ declare(
             on_erasure=Action.LEGAL_HOLD,
             hold=HOLD,
         ),
+        "actor_label": Personal(
+            Category.BOOKING,
+            "input control: service token or operator account that acted",
+            RETENTION,
+            on_erasure=Action.LEGAL_HOLD,
+            hold=HOLD,
+        ),
         "action": EVENT,
         "object_type": EVENT,
         "object_id": EVENT,

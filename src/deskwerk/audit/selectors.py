@@ -118,7 +118,7 @@ def audit_verify(tenant: Tenant, *, chunk: int = 5000) -> Verification:
     )
     found = result.findings
     expected, prev = chain.anchor_seq + 1, chain.anchor_hash
-    columns = ("seq", *HASHED[1:], "prev_hash", "hash")
+    columns = ("seq", *HASHED[1:], "actor_label", "prev_hash", "hash")
     rows = AuditEvent.unscoped.filter(tenant=tenant)
     for page in chain_pages(rows, columns, size=chunk):
         for row in page:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections.abc import Iterable
+from typing import Any
 
 from django.db import connection, models, transaction
 from django.utils import timezone
@@ -28,14 +29,20 @@ def audit_record(
     object_id: object = "",
     changed_fields: Iterable[str] = (),
 ) -> AuditEvent:
-    """Record one event; the request id and truncated IP come from the request context."""
+    """Record one event; the request id and truncated IP come from the request context.
+
+    ``actor`` is a person of ``tenant``, a service token's principal, or a person of another
+    tenant (operator staff): the latter two are named in ``actor_label``.
+    """
     info = current_request()
+    actor_id, label = _actor(tenant, actor)
     if obj is not None:
         object_type = object_type or obj._meta.label_lower
         object_id = obj.pk
     return AuditEvent.unscoped.create(
         tenant=tenant,
-        actor_id=actor.pk if actor is not None else None,
+        actor_id=actor_id,
+        actor_label=label,
         action=action,
         object_type=object_type or "",
         object_id="" if object_id is None else str(object_id),  # 0 is an id too
@@ -43,6 +50,19 @@ def audit_record(
         request_id=info.request_id if info else "",
         ip=info.ip if info else "",
     )
+
+
+def _actor(tenant: Tenant, actor: Any) -> tuple[int | None, str]:
+    """(actor_id, actor_label) of whoever acts; see ``AuditEvent.actor_label``."""
+    if actor is None:
+        return None, ""
+    token = getattr(actor, "token", None)
+    if actor.pk is None and token is not None:  # a tenant service token's principal
+        return None, f"service token {token.prefix}"
+    actor_tenant = getattr(actor, "tenant_id", tenant.pk)
+    if actor_tenant != tenant.pk:
+        return actor.pk, f"operator account {actor.pk}"
+    return actor.pk, ""
 
 
 # --- The chain: sealing and purging ----------------------------------------------------------
@@ -88,7 +108,7 @@ def _seal_batch(tenant: Tenant, limit: int) -> int:
         rows = list(
             AuditEvent.unscoped.filter(tenant=tenant, hash__isnull=True)
             .order_by("id")
-            .values(*HASHED[1:])[:limit]
+            .values(*HASHED[1:], "actor_label")[:limit]
         )
         if not rows:
             return 0
