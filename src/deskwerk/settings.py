@@ -139,6 +139,8 @@ if DESKWERK_ENV == "test":
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 # The tenant's policy: minimum length, at most 1024, the bundled list of common passwords.
 AUTH_PASSWORD_VALIDATORS = [{"NAME": "deskwerk.accounts.passwords.TenantPasswordValidator"}]
+# Optional offline breach corpus (Pwned Passwords, SHA-1 ordered by hash); see decision 0023.
+BREACHED_PASSWORDS_FILE = env_str("BREACHED_PASSWORDS_FILE")
 LOGIN_URL = "web:tenant-picker"
 
 # django-allauth (accounts per tenant: see deskwerk.accounts.adapter and decision 0019).

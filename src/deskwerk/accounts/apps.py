@@ -28,3 +28,7 @@ class AccountsConfig(AppConfig):
             return [m for m in original(app_configs, **kwargs) if m.msg != _GLOBAL_EMAIL_CHECK]
 
         checks.register(allauth_settings_check)
+
+        from deskwerk.accounts.breached import corpus_check
+
+        checks.register(corpus_check)

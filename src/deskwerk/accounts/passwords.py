@@ -15,10 +15,12 @@ from pathlib import Path
 from typing import Any
 
 import django.contrib.auth
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from deskwerk.accounts.breached import in_corpus
 from deskwerk.accounts.models import User
 from deskwerk.audit.services import audit_record
 from deskwerk.core.errors import InvalidInput
@@ -99,6 +101,11 @@ def policy_problems(
                 "password_too_common",
                 "this password is too common (it is on a list of known passwords)",
             )
+        )
+    corpus = settings.BREACHED_PASSWORDS_FILE
+    if corpus and not problems and in_corpus(password, Path(corpus)):
+        problems.append(
+            ("password_breached", "this password is known from a data breach: choose another")
         )
     context = set()
     if user is not None and user.email:
