@@ -139,6 +139,18 @@ if DESKWERK_ENV == "test":
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 # The tenant's policy: minimum length, at most 1024, the bundled list of common passwords.
 AUTH_PASSWORD_VALIDATORS = [{"NAME": "deskwerk.accounts.passwords.TenantPasswordValidator"}]
+# § 5: where each external service processes data (ISO country codes; checked at start-up).
+DATA_REGIONS = {
+    name: (env_str(name) or "").strip().upper()
+    for name in (
+        "HOSTING_REGION",
+        "DATABASE_REGION",
+        "SMTP_REGION",
+        "STORAGE_REGION",
+        "REDIS_REGION",
+        "BACKUP_REGION",
+    )
+}
 # Optional offline breach corpus (Pwned Passwords, SHA-1 ordered by hash); see decision 0023.
 BREACHED_PASSWORDS_FILE = env_str("BREACHED_PASSWORDS_FILE")
 LOGIN_URL = "web:tenant-picker"
