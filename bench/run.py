@@ -18,7 +18,7 @@ from pathlib import Path
 
 BENCH_DIR = Path(__file__).resolve().parent
 REPO_DIR = BENCH_DIR.parent
-BENCHMARKS = ("availability", "http", "queries", "pseudonymise", "export")
+BENCHMARKS = ("availability", "http", "queries", "pseudonymise", "export", "plan")
 DEFAULT_PG_URL = "postgres://postgres@127.0.0.1:5432/deskwerk_bench"
 
 
@@ -190,6 +190,10 @@ def _run_benchmark(name: str, args: argparse.Namespace, dataset, url: str):
         from bench import export
 
         return export.run(dataset, log=_log)
+    if name == "plan":
+        from bench import plan
+
+        return plan.run(dataset, log=_log)
     if name == "pseudonymise":
         from bench import pseudonymise
 

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from django.test import Client
 
-from deskwerk.access.services import ADMIN_SCOPES, SCOPES, token_create
+from deskwerk.access.services import ADMIN_SCOPES, SCOPES, may_hold_scope, token_create
 from deskwerk.accounts.models import Membership, User
 from deskwerk.accounts.services import user_create
 from deskwerk.spaces.models import Building, Floor, Location, Resource, Zone
@@ -20,6 +20,11 @@ from deskwerk.tenancy.services import tenant_create
 
 PASSWORD = "a long enough test password"
 ALL_SCOPES = sorted(SCOPES)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # Registered here, not in pyproject: tests/browser/ (Playwright + /usr/bin/chromium).
+    config.addinivalue_line("markers", "browser: runs in a real browser (skipped without Chromium)")
 
 
 def make_user(tenant: Tenant, email: str, role: str = Membership.Role.MEMBER) -> User:
@@ -71,7 +76,7 @@ class Api:
             allowed = [
                 s
                 for s in (scopes or ALL_SCOPES)
-                if s not in ADMIN_SCOPES or user.membership.is_admin
+                if s not in ADMIN_SCOPES or (user.membership.is_admin and may_hold_scope(user, s))
             ]
             self.secret = token_create(user=user, name="test", scopes=allowed).secret
         self.user = user
@@ -154,6 +159,17 @@ def future(days: int = 1, hour: int = 9, minutes: int = 0) -> dt.datetime:
     """A UTC time some days ahead, on the hour: stable inputs for booking tests."""
     base = dt.datetime.now(dt.UTC).replace(hour=0, minute=0, second=0, microsecond=0)
     return base + dt.timedelta(days=days, hours=hour, minutes=minutes)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache() -> Iterator[None]:
+    """django-allauth keeps its rate limits (e.g. 30 sign-ins a minute per IP) in the cache:
+    start every test with none, as the test client always comes from 127.0.0.1."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
 
 
 @pytest.fixture(autouse=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import secrets
 from pathlib import Path
 
@@ -71,7 +72,9 @@ INSTALLED_APPS = [
     "deskwerk.privacy",
     "deskwerk.usage",
     "deskwerk.notify",
+    "deskwerk.processor",
     "deskwerk.web",
+    "deskwerk.sso",
     # django-allauth: the login flow stages, re-authentication, MFA and OpenID Connect.
     # Scoped to the tenant by deskwerk.accounts.adapter (allauth itself is not tenant-aware).
     "allauth",
@@ -83,6 +86,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "deskwerk.web.middleware.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "deskwerk.tenancy.middleware.TenantContextMiddleware",
     "deskwerk.tenancy.middleware.TenantPathMiddleware",
@@ -94,8 +98,11 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "deskwerk.accounts.middleware.PendingLoginTenantMiddleware",
     "deskwerk.usage.middleware.UsageMiddleware",
     "deskwerk.tenancy.middleware.TenantAccessMiddleware",
+    "deskwerk.accounts.mfa.MfaRequiredMiddleware",
+    "deskwerk.web.middleware.LanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -113,6 +120,8 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "deskwerk.web.context_processors.shell",
+                "deskwerk.sso.context_processors.sso",
             ],
         },
     },
@@ -153,7 +162,10 @@ DATA_REGIONS = {
 }
 # Optional offline breach corpus (Pwned Passwords, SHA-1 ordered by hash); see decision 0023.
 BREACHED_PASSWORDS_FILE = env_str("BREACHED_PASSWORDS_FILE")
-LOGIN_URL = "web:tenant-picker"
+# Inside a tenant (/t/<slug>/...) the URL name resolves to that tenant's sign-in page, so
+# Django's and allauth's login_required / re-authentication redirects stay in the tenant.
+LOGIN_URL = "web:login"
+LOGIN_REDIRECT_URL = "web:home"
 
 # django-allauth (accounts per tenant: see deskwerk.accounts.adapter and decision 0019).
 ACCOUNT_ADAPTER = "deskwerk.accounts.adapter.TenantAccountAdapter"
@@ -165,12 +177,57 @@ ACCOUNT_UNIQUE_EMAIL = False  # unique per tenant, enforced by accounts.User's c
 ACCOUNT_EMAIL_VERIFICATION = "none"
 SOCIALACCOUNT_ONLY = False
 SOCIALACCOUNT_STORE_TOKENS = False
+# Two-factor authentication (deskwerk.accounts.mfa): secrets encrypted under DATA_KEYS, the
+# tenant as issuer; a TOTP code counts once across processes. Re-authentication (password or
+# second factor) is valid for 10 minutes before e-mail, password and MFA changes, exports
+# and role grants (decision 0020).
+MFA_ADAPTER = "deskwerk.accounts.mfa.TenantMFAAdapter"
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes", "webauthn"]
+MFA_PASSKEY_LOGIN_ENABLED = True
+MFA_FORMS = {
+    "authenticate": "deskwerk.accounts.mfa.OnceAuthenticateForm",
+    "reauthenticate": "deskwerk.accounts.mfa.OnceReauthenticateForm",
+}
+MFA_TOTP_TOLERANCE = 0  # a code lives for its 30-second step only (ASVS 6.5.5) and counts once
+ACCOUNT_REAUTHENTICATION_REQUIRED = True
+ACCOUNT_REAUTHENTICATION_TIMEOUT = 600
+# WebAuthn relying-party id: the site's host name (never an IP address). Empty: the host the
+# browser used, so localhost works in development and tests.
+WEBAUTHN_RP_ID = env_str("WEBAUTHN_RP_ID") or ""
+# Login, reset and invitations per tenant (deskwerk.accounts.forms, decision 0019).
+ACCOUNT_FORMS = {
+    "login": "deskwerk.accounts.forms.TenantLoginForm",
+    "reset_password": "deskwerk.accounts.forms.TenantResetPasswordForm",
+    "reset_password_from_key": "deskwerk.accounts.forms.TenantResetPasswordKeyForm",
+    "user_token": "deskwerk.accounts.forms.TenantUserTokenForm",
+}
+ACCOUNT_PASSWORD_RESET_TOKEN_GENERATOR = (
+    "deskwerk.accounts.tokens.TenantPasswordResetTokenGenerator"  # noqa: S105 - a class path
+)
+ACCOUNT_LOGIN_ON_PASSWORD_RESET = False  # the next sign-in asks for every factor again
+ACCOUNT_EMAIL_UNKNOWN_ACCOUNTS = False  # no mail to addresses without an account
+ACCOUNT_SESSION_REMEMBER = True  # no checkbox: the tenant's session timeouts decide
+ACCOUNT_LOGIN_BY_CODE_ENABLED = False
+ACCOUNT_PASSWORD_RESET_BY_CODE_ENABLED = False
+# The brute-force limit per account is ours (deskwerk.accounts.lockout, per tenant and
+# configurable); allauth's own "login_failed" limit would key on the bare e-mail address.
+ACCOUNT_RATE_LIMITS = {"login_failed": None}
+# A reset link is valid for one hour and only until the password (or sign-in) changes.
+PASSWORD_RESET_TIMEOUT = 60 * 60
 
 # The user model is unique per (tenant, email), not globally; our backend scopes every lookup.
 SILENCED_SYSTEM_CHECKS = ["auth.W004"]
 
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", "English"), ("de", "Deutsch")]
+# Language: the profile's, else the language cookie, else Accept-Language, else LANGUAGE_CODE
+# (deskwerk.web.middleware.LanguageMiddleware; docs/frontend.md). Catalogues are committed
+# compiled (.mo), so no gettext is needed to run; a test keeps them in step with the .po files.
+LOCALE_PATHS = [Path(__file__).resolve().parent / "locale"]
+LANGUAGE_COOKIE_NAME = "deskwerk_language"
+LANGUAGE_COOKIE_AGE = 365 * 24 * 3600
+LANGUAGE_COOKIE_SAMESITE = "Lax"
+LANGUAGE_COOKIE_HTTPONLY = True
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
@@ -236,6 +293,11 @@ NINJA_PAGINATION_PER_PAGE = 50
 OPERATOR_NAME = env_str("OPERATOR_NAME") or "Deskwerk operator (set OPERATOR_NAME)"
 OPERATOR_CONTACT = env_str("OPERATOR_CONTACT") or "(set OPERATOR_CONTACT: address, e-mail)"
 OPERATOR_DPO = env_str("OPERATOR_DPO") or "(set OPERATOR_DPO: data protection officer contact)"
+# Where notices to the operator go (authorised persons changed, objections to subprocessors);
+# empty: to the operator tenant's staff (deskwerk.processor, docs/processor.md).
+OPERATOR_EMAIL = (env_str("OPERATOR_EMAIL") or "").strip()
+if OPERATOR_EMAIL and not re.fullmatch(r"[^@\s<>,]+@[^@\s<>,]+\.[^@\s<>,]+", OPERATOR_EMAIL):
+    raise ImproperlyConfigured("OPERATOR_EMAIL must be one e-mail address")
 
 # Background jobs (Huey). SQLite storage beside the database in the embedded default, Redis in
 # production, run inline ("immediate") in the test suite. Periodic jobs are declared in code.

@@ -22,6 +22,7 @@ from django.test import Client
 
 from deskwerk.access.models import ApiToken, RoleGrant
 from deskwerk.access.services import service_token_create, token_create
+from deskwerk.accounts.invitations import invitation_create
 from deskwerk.accounts.models import User
 from deskwerk.bookings.models import Booking
 from deskwerk.bookings.services import booking_create
@@ -32,6 +33,7 @@ from deskwerk.tenancy.models import Tenant, TenantOwned
 from deskwerk.usage.models import UsageEvent
 from deskwerk.websessions.models import WebSession
 from tests.conftest import PASSWORD, Site, future
+from tests.processor.kit import ProcessorWorld
 
 PROBLEM = "application/problem+json"
 PLAN_SVG = b'<svg xmlns="http://www.w3.org/2000/svg" width="100" height="100"></svg>'
@@ -80,6 +82,12 @@ class World:
             self.member_grant = RoleGrant.objects.get(user=member, role="employee")
             self.member_token = token_create(user=member, name="spare").token
             self.service_token = service_token_create(actor=owner, name="spare").token
+            self.invitation, _ = invitation_create(
+                actor=owner, email="invited@acme.test", site_url="http://testserver"
+            )
+            # Single sign-on: a provider of the tenant, and a spare one to delete.
+            self.sso_provider = _sso_provider(owner, "corp")
+            self.spare_sso_provider = _sso_provider(owner, "spare")
         Client().force_login(member)  # a signed-in browser of the member's
         self.member_session = WebSession.objects.get(user=member)
         self.ids: dict[str, int] = {
@@ -97,8 +105,14 @@ class World:
             "spare_role_grant": self.member_grant.pk,
             "token": self.member_token.pk,
             "service_token": self.service_token.pk,
+            "invitation": self.invitation.pk,
+            "sso_provider": self.sso_provider.pk,
+            "spare_sso_provider": self.spare_sso_provider.pk,
             **{f"spare_{k}": v.pk for k, v in self.spare.items()},
         }
+        # The processing agreement: operator staff, subprocessors, an objection, authorised persons.
+        self.processor = ProcessorWorld(tenant, owner)
+        self.ids.update(self.processor.ids)
 
     def window(self, days: int = 3) -> dict[str, str]:
         """An availability window as query parameters (with offsets, as the API demands)."""
@@ -106,6 +120,22 @@ class World:
             "starts_at": future(days, 8).isoformat(),
             "ends_at": future(days, 18).isoformat(),
         }
+
+
+def _sso_provider(owner: User, slug: str) -> Any:
+    from deskwerk.sso.services import ProviderInput, provider_create
+
+    return provider_create(
+        actor=owner,
+        data=ProviderInput(
+            slug=slug,
+            name=slug.title(),
+            issuer="https://login.example.com",
+            client_id=f"deskwerk-{slug}",
+            client_secret="s3cret of the client",
+            allowed_domains=["example.com"],
+        ),
+    )
 
 
 @pytest.fixture
@@ -121,7 +151,8 @@ Body = Callable[[World], Any]
 class Endpoint:
     """One operation of /api/v1 and what each kind of caller should get from it.
 
-    ``role``: "read" (members may), "admin" (members get 403), "book" (members may, own data).
+    ``role``: "read" (members may), "admin" (members get 403), "book" (members may, own data),
+    "operator" (the operator console: used by operator staff, 404 for everyone else).
     ``outsider``: the status an administrator of another tenant gets (404 for anything of
     the tenant, 200/201 where the call only touches the caller's own tenant).
     """
@@ -266,6 +297,18 @@ ENDPOINTS: list[Endpoint] = [
     Endpoint("GET", "/privacy/requests/{privacy_request}/export", "privacy:admin", "admin"),
     Endpoint("DELETE", "/people/{person}/restriction", "privacy:admin", "admin"),
     # People: the world's person is the member (themselves for the member, 404 for outsiders).
+    # Invitations: the outsider lists and invites in their own tenant, never revokes ours.
+    Endpoint("GET", "/people/invitations", "privacy:admin", "admin", outsider=200),
+    Endpoint(
+        "POST",
+        "/people/invitations",
+        "privacy:admin",
+        "admin",
+        lambda w: {"email": "new.person@example.test", "full_name": "New Person"},
+        201,
+        201,
+    ),
+    Endpoint("POST", "/people/invitations/{invitation}/revoke", "privacy:admin", "admin"),
     Endpoint("GET", "/people/{person}", None, "book"),
     Endpoint("PATCH", "/people/{person}", None, "book", lambda w: {"phone": "+49 30 1234"}),
     Endpoint(
@@ -278,6 +321,81 @@ ENDPOINTS: list[Endpoint] = [
         outsider=200,
     ),
     Endpoint("GET", "/audit-events/export", "audit:read", "admin", outsider=200),
+    # The processing agreement, the tenant's side: authorised persons (owners); the subprocessor
+    # registry and its history (everyone, the same list in every tenant); objections (system
+    # admins and authorised persons; the outsider objects in their own tenant).
+    Endpoint("GET", "/processor/authorised-persons", "processor:admin", "admin", outsider=200),
+    Endpoint(
+        "POST",
+        "/processor/authorised-persons",
+        "processor:admin",
+        "admin",
+        lambda w: {"first_name": "Ada", "last_name": "Lovelace", "email": "ada@acme.test"},
+        201,
+        201,
+    ),
+    Endpoint(
+        "PATCH",
+        "/processor/authorised-persons/{authorised_person}",
+        "processor:admin",
+        "admin",
+        lambda w: {"phone": "+49 30 1234"},
+    ),
+    Endpoint(
+        "DELETE",
+        "/processor/authorised-persons/{spare_authorised_person}",
+        "processor:admin",
+        "admin",
+        ok=204,
+    ),
+    Endpoint("GET", "/processor/subprocessors", None, "read", outsider=200),
+    Endpoint("GET", "/processor/subprocessors/history", None, "read", outsider=200),
+    Endpoint(
+        "POST",
+        "/processor/objections",
+        None,
+        "admin",
+        lambda w: {"subprocessor_id": w.ids["spare_subprocessor"], "reason": "We need to check."},
+        201,
+        201,
+    ),
+    # The operator console: called by operator staff (``World.processor.staff_api``).
+    Endpoint("GET", "/operator/tenants", "operator:admin", "operator"),
+    Endpoint("GET", "/operator/tenants/{tenant}", "operator:admin", "operator"),
+    Endpoint(
+        "POST",
+        "/operator/tenants/{tenant}/status",
+        "operator:admin",
+        "operator",
+        lambda w: {"status": "suspended"},
+    ),
+    Endpoint("GET", "/operator/subprocessors", "operator:admin", "operator"),
+    Endpoint(
+        "POST",
+        "/operator/subprocessors",
+        "operator:admin",
+        "operator",
+        lambda w: {"name": "New", "address": "Weg 1, Wien", "country": "AT", "service": "x"},
+        201,
+    ),
+    Endpoint(
+        "POST", "/operator/subprocessors/{subprocessor}/activate", "operator:admin", "operator"
+    ),
+    Endpoint(
+        "POST",
+        "/operator/subprocessors/{spare_subprocessor}/withdraw",
+        "operator:admin",
+        "operator",
+        lambda w: {"note": "not needed"},
+    ),
+    Endpoint("GET", "/operator/objections", "operator:admin", "operator"),
+    Endpoint(
+        "POST",
+        "/operator/objections/{objection}/resolve",
+        "operator:admin",
+        "operator",
+        lambda w: {"resolution": "We keep the data in Germany."},
+    ),
     # The tenant's mail log: the outsider reads their own tenant's (empty) outbox.
     Endpoint("GET", "/outbox", "notify:admin", "admin", outsider=200),
     # Sessions: the world's session is the member's; administrators end anyone's.
@@ -330,6 +448,51 @@ ENDPOINTS: list[Endpoint] = [
         lambda w: {"min_length": 14},
         outsider=200,
     ),
+    # Two-factor authentication: one's own state; re-authentication is for browser sessions
+    # (a token is refused with 403 session_required, decision 0020); the policy as above.
+    Endpoint("GET", "/me/mfa", None, "read", outsider=200),
+    Endpoint(
+        "POST",
+        "/me/reauthenticate",
+        None,
+        "book",
+        lambda w: {"password": PASSWORD},
+        ok=403,
+        outsider=403,
+    ),
+    Endpoint("GET", "/tenant/mfa-policy", None, "read", outsider=200),
+    Endpoint("DELETE", "/people/{person}/mfa", "sessions:admin", "admin"),
+    Endpoint(
+        "PATCH",
+        "/tenant/mfa-policy",
+        "sessions:admin",
+        "admin",
+        lambda w: {"required_for": "admins"},
+        outsider=200,
+    ),
+    # Single sign-on providers: owners only; the outsider meets their own tenant's.
+    Endpoint("GET", "/sso/providers", "roles:admin", "admin", outsider=200),
+    Endpoint(
+        "POST",
+        "/sso/providers",
+        "roles:admin",
+        "admin",
+        lambda w: {
+            "slug": "new",
+            "name": "New",
+            "issuer": "https://idp.example.com",
+            "client_id": "deskwerk",
+            "client_secret": "a client secret",
+            "allowed_domains": ["example.com"],
+        },
+        201,
+        201,
+    ),
+    Endpoint("GET", "/sso/providers/{sso_provider}", "roles:admin", "admin"),
+    Endpoint(
+        "PATCH", "/sso/providers/{sso_provider}", "roles:admin", "admin", lambda w: {"name": "X"}
+    ),
+    Endpoint("DELETE", "/sso/providers/{spare_sso_provider}", "roles:admin", "admin", ok=204),
 ]
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import functools
+import json
 import re
 from typing import Any
 
@@ -50,6 +51,8 @@ BODYLESS = {
     "role_grant_revoke",
     "token_revoke",
     "service_token_revoke",
+    "invitation_revoke",
+    "operator_subprocessor_activate",
 }
 
 
@@ -165,3 +168,18 @@ def test_the_docs_assets_are_served():
     for name in ("swagger-ui.css", "swagger-ui-bundle.js", "swagger-ui-init.js"):
         response = client.get(f"/static/ninja/{name}")
         assert response.status_code == 200, name
+
+
+def test_no_response_status_appears_twice():
+    """Swagger UI refuses a document with a key twice (int 200 and "200" both serialise as
+    "200"): the raw JSON must not repeat a key in any object."""
+    from django.test import Client
+
+    raw = Client().get("/api/v1/openapi.json").content
+
+    def no_duplicates(pairs):
+        keys = [k for k, _ in pairs]
+        assert len(keys) == len(set(keys)), sorted(k for k in keys if keys.count(k) > 1)
+        return dict(pairs)
+
+    json.loads(raw, object_pairs_hook=no_duplicates)

@@ -15,7 +15,9 @@ pytestmark = pytest.mark.django_db
 
 @pytest.mark.parametrize("endpoint", ENDPOINTS, ids=str)
 def test_owner_may_use_every_endpoint(endpoint: Endpoint, world, api_owner, tenant):
-    response = call(api_owner.client, endpoint, world)
+    # The operator console's "owner" is operator staff.
+    caller = world.processor.staff_api if endpoint.role == "operator" else api_owner
+    response = call(caller.client, endpoint, world)
 
     assert response.status_code == endpoint.ok, response.content[:300]
     if endpoint.method == "POST" and endpoint.ok == 201 and endpoint.path != "/bookings/days":
@@ -25,11 +27,16 @@ def test_owner_may_use_every_endpoint(endpoint: Endpoint, world, api_owner, tena
 @pytest.mark.parametrize("endpoint", ENDPOINTS, ids=str)
 def test_member_reads_and_books_but_never_administers(endpoint: Endpoint, world, api_member):
     before = snapshot()
+    # The operator console's "member": an account of the operator tenant without operator role.
+    caller = world.processor.plain_api if endpoint.role == "operator" else api_member
 
-    response = call(api_member.client, endpoint, world)
+    response = call(caller.client, endpoint, world)
 
     if endpoint.role == "admin":
         assert_problem(response, 403, "permission_denied")
+        assert snapshot() == before
+    elif endpoint.role == "operator":
+        assert_problem(response, 404, "not_found")
         assert snapshot() == before
     else:
         assert response.status_code == endpoint.ok, response.content[:300]
@@ -63,8 +70,17 @@ def test_outsider_never_reaches_the_tenant(endpoint: Endpoint, world, api_outsid
         assert {g["person_id"] for g in response.data["grants"]} == {api_outsider.user.pk}
     elif endpoint.path == "/tenant/password-policy":  # the outsider's own tenant's policy
         assert response.data["min_length"] in (12, 14)
+    elif endpoint.path.startswith("/processor/subprocessors"):  # one registry for all tenants
+        assert response.data["items"]
+        assert not response.data.get("objections")  # but the outsider's tenant objected to none
     elif endpoint.path == "/me/password":  # the outsider's own password, in their own tenant
         assert response.status_code == 204
+    elif endpoint.path == "/me/mfa":  # the outsider's own factors and their tenant's policy
+        assert response.data["setup_url"] == "/t/globex/accounts/2fa/"
+    elif endpoint.path == "/me/reauthenticate":  # tokens are never asked to re-authenticate
+        assert_problem(response, 403, "session_required")
+    elif endpoint.path == "/tenant/mfa-policy":  # the outsider's own tenant's policy
+        assert response.data["required_for"] in ("nobody", "admins")
     elif endpoint.method == "GET":
         assert response.data["items"] == []  # the outsider's own tenant has nothing yet
     else:  # a parentless create lands in the outsider's own tenant

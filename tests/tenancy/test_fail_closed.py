@@ -60,7 +60,7 @@ def test_the_same_email_in_two_tenants_is_two_unrelated_accounts(tenant, other_t
     # The acme session means nothing on globex: sent to globex's login page.
     response = client.get("/t/globex/")
     assert response.status_code == 302
-    assert response["Location"] == "/t/globex/login/"
+    assert response["Location"].startswith("/t/globex/login/")
 
 
 def test_login_with_a_wrong_password_is_refused(member):

@@ -101,7 +101,7 @@ def test_tampered_ciphertext_signs_out_and_never_fails(where, member, keys, capl
 
     assert api.status_code == 401
     assert page.status_code == 302
-    assert page["Location"].endswith("/login/")
+    assert page["Location"].split("?")[0].endswith("/login/")
     assert not WebSession.objects.exists()
     assert "could not be decrypted" in caplog.text
 
@@ -160,7 +160,7 @@ def test_a_session_of_one_tenant_never_works_on_another(member, outsider, other_
     me = browser.get("/api/v1/me").json()
 
     assert page.status_code == 302  # anonymous there: sent to globex's sign-in
-    assert page["Location"] == f"/t/{other_tenant.slug}/login/"
+    assert page["Location"].split("?")[0] == f"/t/{other_tenant.slug}/login/"
     assert me["tenant"]["slug"] == member.tenant.slug
     assert browser.get(f"/api/v1/people/{outsider.pk}").status_code == 404
 

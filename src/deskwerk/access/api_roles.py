@@ -24,6 +24,7 @@ from deskwerk.access.roles import (
     role_report,
     role_revoke,
 )
+from deskwerk.accounts.mfa import require_recent_authentication
 from deskwerk.accounts.models import User
 from deskwerk.api.auth import actor, require_scope
 from deskwerk.api.schemas import ERRORS, Page
@@ -116,6 +117,7 @@ def person_roles_list(request: HttpRequest, person_id: int) -> Any:
 )
 def person_roles_grant(request: HttpRequest, person_id: int, payload: GrantIn) -> Any:
     user = require_scope(request, SCOPE, "roles.grant")
+    require_recent_authentication(request)  # a session re-authenticates first (decision 0020)
     person = _person(person_id)
     grant = role_grant(actor=user, person=person, role=payload.role, expires_at=payload.expires_at)
     return Status(201, _out(grant))
@@ -129,6 +131,7 @@ def person_roles_grant(request: HttpRequest, person_id: int, payload: GrantIn) -
 )
 def role_grant_approve(request: HttpRequest, grant_id: int) -> Any:
     user = require_scope(request, SCOPE, "roles.grant")
+    require_recent_authentication(request)  # approving completes a grant (decision 0020)
     return _out(role_approve(actor=user, grant=grant_get(grant_id)))
 
 

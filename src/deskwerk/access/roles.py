@@ -31,6 +31,8 @@ AUDITOR = "auditor"
 LOCATION_MANAGER = "location_manager"
 RECEPTIONIST = "receptionist"
 EMPLOYEE = "employee"
+# Held only in the operator tenant (deskwerk.processor): the processor's own staff.
+OPERATOR_ADMIN = "operator_admin"
 
 ROLES: dict[str, str] = {
     OWNER: "system administrator of the tenant",
@@ -41,9 +43,13 @@ ROLES: dict[str, str] = {
     LOCATION_MANAGER: "books for and manages bookings of colleagues",
     RECEPTIONIST: "books for and manages bookings of colleagues and visitors",
     EMPLOYEE: "books for themselves",
+    OPERATOR_ADMIN: "operator staff: tenants' lifecycle, subprocessors, breaches (operator tenant)",
 }
+OPERATOR_ROLES = frozenset({OPERATOR_ADMIN})
 # Roles that need a second person's approval (four-eyes) and count towards the admin limit.
-ADMIN_ROLES = frozenset({OWNER, PEOPLE_ADMIN, SPACE_ADMIN, PRIVACY_OFFICER, AUDITOR})
+ADMIN_ROLES = frozenset(
+    {OWNER, PEOPLE_ADMIN, SPACE_ADMIN, PRIVACY_OFFICER, AUDITOR, OPERATOR_ADMIN}
+)
 
 PERMISSIONS: dict[str, frozenset[str]] = {
     "spaces.manage": frozenset({OWNER, SPACE_ADMIN}),
@@ -60,6 +66,12 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "bookings.manage_others": frozenset({OWNER, PEOPLE_ADMIN, LOCATION_MANAGER, RECEPTIONIST}),
     "roles.grant": frozenset({OWNER}),
     "tokens.manage": frozenset({OWNER}),
+    # The tenant's side of the processing agreement: authorised persons, objections.
+    "processor.manage": frozenset({OWNER}),
+    # Operator staff (only ever true for accounts of the operator tenant, see has_permission).
+    "operator.tenants": frozenset(OPERATOR_ROLES),
+    "operator.subprocessors": frozenset(OPERATOR_ROLES),
+    "operator.breaches": frozenset(OPERATOR_ROLES),
 }
 
 DEFAULT_MAX_ADMINS = 3
@@ -108,7 +120,14 @@ def has_permission(user: Any, permission: str) -> bool:
     allowed = PERMISSIONS[permission]
     if isinstance(user, ServicePrincipal):  # a service token: its scopes, no roles
         return permission in user.permissions
+    if permission.startswith("operator.") and not _in_operator_tenant(user):
+        return False  # an operator role somehow held in a customer tenant counts for nothing
     return not allowed.isdisjoint(active_roles(user))
+
+
+def _in_operator_tenant(user: Any) -> bool:
+    tenant = getattr(user, "tenant", None)
+    return tenant is not None and tenant.kind == Tenant.Kind.OPERATOR
 
 
 def require_permission(user: Any, permission: str) -> None:
@@ -188,7 +207,7 @@ def role_grant(
     unless the granter is the tenant's only owner (then active at once, with a warning)."""
     assert_same_tenant(actor.tenant, person)
     require_permission(actor, "roles.grant")
-    if role not in ROLES:
+    if role not in ROLES or (role in OPERATOR_ROLES and not _in_operator_tenant(person)):
         raise InvalidInput(f"unknown role {role!r}", code="invalid_role")
     if expires_at is not None and (expires_at.tzinfo is None or expires_at <= timezone.now()):
         raise InvalidInput("expires_at must be in the future, with an offset")

@@ -30,6 +30,8 @@ SCOPES: dict[str, str] = {
     "sessions:admin": "list and end other people's sessions (administrators only)",
     "roles:admin": "grant, approve, reject and revoke roles; the role report",
     "tokens:admin": "list, create and revoke the tenant's service tokens (administrators only)",
+    "processor:admin": "the tenant's authorised persons (administrators only)",
+    "operator:admin": "the operator console: tenants' lifecycle, subprocessors (operator staff)",
 }
 # Scopes only administrators may hold and use: every ":admin" scope, and reading the audit log
 # (a read, but of everyone's actions).
@@ -44,6 +46,8 @@ SCOPE_PERMISSIONS: dict[str, tuple[str, ...]] = {
     "sessions:admin": ("sessions.manage",),
     "roles:admin": ("roles.grant", "audit.read"),
     "tokens:admin": ("tokens.manage",),
+    "processor:admin": ("processor.manage",),
+    "operator:admin": ("operator.tenants", "operator.subprocessors", "operator.breaches"),
 }
 assert set(SCOPE_PERMISSIONS) == ADMIN_SCOPES
 

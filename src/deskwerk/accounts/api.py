@@ -14,6 +14,7 @@ from ninja import Router, Schema
 from pydantic import Field
 
 from deskwerk.access.roles import has_permission
+from deskwerk.accounts.mfa import require_recent_authentication
 from deskwerk.accounts.models import ContactDetails, User
 from deskwerk.accounts.services import person_update
 from deskwerk.api.auth import actor, require_scope
@@ -94,5 +95,7 @@ def person_get(request: HttpRequest, person_id: int) -> Any:
 )
 def person_patch(request: HttpRequest, person_id: int, payload: PersonPatch) -> Any:
     user, person = _target(request, person_id)
+    if payload.email is not None and payload.email.strip().lower() != person.email.lower():
+        require_recent_authentication(request)  # a new address is a new way in (decision 0020)
     updated = person_update(actor=user, person=person, **payload.model_dump(exclude_unset=True))
     return PersonOut.dump(updated)

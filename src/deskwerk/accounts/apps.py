@@ -32,3 +32,5 @@ class AccountsConfig(AppConfig):
         from deskwerk.accounts.breached import corpus_check
 
         checks.register(corpus_check)
+
+        from deskwerk.accounts import mfa  # noqa: F401 - connects the MFA audit signals

@@ -32,6 +32,8 @@ class User(AbstractBaseUser):
     date_joined = models.DateTimeField(default=timezone.now)
     # When the password was last set; a tenant's maximum password age counts from here.
     password_changed_at = models.DateTimeField(null=True, blank=True)
+    # Language of pages and e-mails ("de", "en"); empty: follow the browser.
+    language = models.CharField(max_length=8, blank=True, default="")
 
     objects: ClassVar[TenantUserManager] = TenantUserManager()
     unscoped: ClassVar[models.Manager[Any]] = models.Manager()
@@ -120,3 +122,56 @@ class LoginCounter(TenantOwned):
                 "tenant", "kind", "key", name="logincounter_tenant_kind_key_uniq"
             ),
         ]
+
+
+def _invitation_expiry() -> Any:
+    import datetime as dt
+
+    return timezone.now() + dt.timedelta(days=7)
+
+
+class Invitation(TenantOwned):
+    """An administrator's invitation to join the tenant (there is no open sign-up).
+
+    Only a SHA-256 hash of the link's secret is stored: the link itself exists in the e-mail
+    alone. Usable once, until ``expires_at``, unless revoked.
+    """
+
+    email = models.EmailField(max_length=254)
+    full_name = models.CharField(max_length=200, blank=True)
+    role = models.CharField(
+        max_length=20, choices=Membership.Role.choices, default=Membership.Role.MEMBER
+    )
+    language = models.CharField(max_length=5, default="en")
+    token_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField(default=_invitation_expiry)
+    invited_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    # The account the invitation became; kept for the record until the person is erased.
+    account = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["tenant", "email"], name="invitation_tenant_email")]
+
+    def __str__(self) -> str:
+        return f"invitation for {self.email}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        self.email = self.email.strip().lower()
+        super().save(*args, **kwargs)
+
+    @property
+    def state(self) -> str:
+        if self.accepted_at is not None:
+            return "accepted"
+        if self.revoked_at is not None:
+            return "revoked"
+        if self.expires_at <= timezone.now():
+            return "expired"
+        return "pending"

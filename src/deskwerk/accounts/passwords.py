@@ -158,7 +158,12 @@ def password_expired(user: User, *, now: dt.datetime | None = None) -> bool:
 
 
 def password_set(
-    *, actor: User | None, person: User, new: str, keep_session: int | None = None
+    *,
+    actor: User | None,
+    person: User,
+    new: str,
+    keep_session: int | None = None,
+    action: str | None = None,
 ) -> User:
     """Validate, hash and store a new password; end the person's other sessions; audit.
 
@@ -176,7 +181,8 @@ def password_set(
         audit_record(
             tenant=person.tenant,
             actor=actor,
-            action="password.set" if actor is None or actor.pk != person.pk else "password.change",
+            action=action
+            or ("password.set" if actor is None or actor.pk != person.pk else "password.change"),
             obj=person,
             changed_fields=["password", "password_changed_at"],
         )
@@ -202,3 +208,22 @@ def password_change(*, actor: User, old: str, new: str, keep_session: int | None
         raise InvalidInput("the current password is wrong", code="password_wrong")
     reset(tenant=actor.tenant, email=actor.email)
     return password_set(actor=actor, person=actor, new=new, keep_session=keep_session)
+
+
+def password_reset_complete(*, person: User, new: str) -> User:
+    """The end of a reset by e-mailed link: the new password (policy checked), every session
+    of the person ended, the event audited and the person told. Nobody is signed in by it:
+    the next sign-in asks for the password and every second factor again."""
+    from deskwerk.accounts.invitations import tenant_language
+    from deskwerk.notify.services import send_mail_message
+
+    with transaction.atomic():
+        person = password_set(actor=None, person=person, new=new, action="password.reset")
+        send_mail_message(
+            tenant=person.tenant,
+            to=[person],
+            template="password_changed",
+            context={"name": person.full_name},
+            language=tenant_language(person.tenant),
+        )
+    return person

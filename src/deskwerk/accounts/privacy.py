@@ -65,6 +65,12 @@ declare(
             ACCOUNT_RETENTION,
             on_erasure=Action.DELETE_ROW,
         ),
+        "language": Personal(
+            Category.PROFILE,
+            "the language of pages and e-mails the person chose",
+            ACCOUNT_RETENTION,
+            on_erasure=Action.DELETE_ROW,
+        ),
     },
 )
 
@@ -150,6 +156,45 @@ declare(
 )
 
 
+INVITATION_RETENTION = (
+    "pending: until accepted, revoked or expired; an invitation never accepted is deleted 30 "
+    "days after it expired or was revoked (daily purge); an accepted one is kept as the record "
+    "of how the account came to be and deleted with the account"
+)
+
+
+def _invitation(category: Category, purpose: str) -> Personal:
+    return Personal(category, purpose, INVITATION_RETENTION, on_erasure=Action.DELETE_ROW)
+
+
+declare(
+    "accounts.Invitation",
+    description="An administrator's invitation to join the tenant (the only way besides SSO).",
+    links=("account", "invited_by"),
+    fields={
+        "id": KEY,
+        "tenant": TENANT,
+        "email": _invitation(
+            Category.ACCOUNT, "the sign-in name of the account to be; where the link is sent"
+        ),
+        "full_name": _invitation(Category.MASTER, "greeting in the invitation; the new account"),
+        "role": _invitation(Category.ACCOUNT, "the role the new account gets"),
+        "language": _invitation(Category.PROFILE, "language of the invitation e-mail"),
+        "token_hash": _invitation(
+            Category.ACCOUNT, "recognising the link (SHA-256 of its secret; the secret is not kept)"
+        ),
+        "created_at": _invitation(Category.ACCOUNT, "documentation: when the person was invited"),
+        "expires_at": _invitation(Category.ACCOUNT, "the link's expiry (seven days)"),
+        "invited_by": _invitation(
+            Category.ACCOUNT, "documentation: which administrator invited the person"
+        ),
+        "accepted_at": _invitation(Category.ACCOUNT, "single use: when the link was used"),
+        "account": _invitation(Category.ACCOUNT, "the account the invitation became"),
+        "revoked_at": _invitation(Category.ACCOUNT, "when an administrator withdrew it"),
+    },
+)
+
+
 # django-allauth's models. They carry no tenant column: every row hangs off a user, and a
 # user belongs to exactly one tenant.
 def _allauth(category: Category, purpose: str) -> Personal:
@@ -158,7 +203,11 @@ def _allauth(category: Category, purpose: str) -> Personal:
 
 declare(
     "account.EmailAddress",
-    description="allauth's record of a person's e-mail address (mirrors the account's).",
+    description=(
+        "allauth's record of a person's e-mail address. Deskwerk's flows create none (the "
+        "address lives on the account; decision 0019); allauth's MFA or SSO flows may mirror "
+        "the account's address here."
+    ),
     links=("user",),
     fields={
         "id": KEY,
@@ -188,7 +237,11 @@ declare(
         "id": KEY,
         "user": _allauth(Category.ACCOUNT, "whose second factor it is"),
         "type": _allauth(Category.ACCOUNT, "TOTP, WebAuthn or recovery codes"),
-        "data": _allauth(Category.ACCOUNT, "the factor's secret or public key (encrypted)"),
+        "data": _allauth(
+            Category.ACCOUNT,
+            "TOTP secret and recovery-code seed (AES-GCM under DATA_KEYS), the last used TOTP "
+            "step, used-code marks; WebAuthn: key name and public-key credential",
+        ),
         "created_at": _allauth(Category.USAGE, "when the factor was added"),
         "last_used_at": _allauth(Category.USAGE, "security: spotting unused factors"),
     },
@@ -214,12 +267,19 @@ declare(
     fields={
         "id": KEY,
         "user": _allauth(Category.ACCOUNT, "whose link it is"),
-        "provider": _allauth(Category.ACCOUNT, "which identity provider (per tenant)"),
-        "uid": _allauth(Category.ACCOUNT, "the person's subject id at the identity provider"),
+        "provider": _allauth(
+            Category.ACCOUNT, "which identity provider: 't<tenant id>-<provider slug>'"
+        ),
+        "uid": _allauth(Category.ACCOUNT, "the person's subject id ('sub') at the provider"),
         "last_login": _allauth(Category.USAGE, "last single sign-on"),
         "date_joined": _allauth(Category.USAGE, "first single sign-on"),
         "extra_data": _allauth(
-            Category.MASTER, "claims of the last ID token (name, e-mail, groups)"
+            Category.MASTER,
+            "single sign-on: the verified claims of the last ID token and the userinfo answer "
+            "('id_token', 'userinfo'): subject, e-mail and whether the IdP verified it, name, "
+            "given and family name, the group claim, issuer, audience, nonce, times; plus "
+            "whatever else the IdP releases for the scopes 'openid profile email' (e.g. "
+            "picture URL, locale). Replaced at every sign-on",
         ),
     },
 )

@@ -133,6 +133,33 @@ def person_update(
     return person
 
 
+def person_set_language(*, actor: User, person: User, language: str) -> User:
+    """The language of the person's pages and e-mails; ``""`` follows the browser again.
+
+    The person themselves or an administrator who may correct people's data. Audited.
+    """
+    from django.conf import settings
+
+    assert_same_tenant(actor.tenant, person)
+    if actor.pk != person.pk and not _may_correct(actor):
+        raise NotFound("person not found")
+    if language not in {"", *dict(settings.LANGUAGES)}:
+        raise InvalidInput("unsupported language")
+    with transaction.atomic():
+        person = User.unscoped.select_for_update().get(pk=person.pk)
+        if person.language != language:
+            person.language = language
+            person.save(update_fields=["language"])
+            audit_record(
+                tenant=person.tenant,
+                actor=actor,
+                action="person.update",
+                obj=person,
+                changed_fields=["language"],
+            )
+    return person
+
+
 def user_deactivate(*, actor: User, person: User) -> User:
     """Deactivate an account (administrators): no more sign-in, tokens refused, and every
     session of the person ends at once. The tenant's last active administrator stays."""

@@ -10,6 +10,8 @@ from ninja import NinjaAPI, Schema
 from deskwerk.access.api_roles import router as roles_router
 from deskwerk.access.api_tokens import router as tokens_router
 from deskwerk.accounts.api import router as people_router
+from deskwerk.accounts.api_invitations import router as invitations_router
+from deskwerk.accounts.api_mfa import router as mfa_router
 from deskwerk.accounts.api_passwords import router as passwords_router
 from deskwerk.api import errors
 from deskwerk.api.auth import AUTH, actor
@@ -20,7 +22,10 @@ from deskwerk.notify.api import router as outbox_router
 from deskwerk.privacy.records_api import router as privacy_records_router
 from deskwerk.privacy.requests.api import router as privacy_requests_router
 from deskwerk.privacy.settings_api import router as privacy_settings_router
+from deskwerk.processor.api import operator_router
+from deskwerk.processor.api import router as processor_router
 from deskwerk.spaces.api import router as spaces_router
+from deskwerk.sso.api import router as sso_router
 from deskwerk.websessions.api import router as sessions_router
 
 api = NinjaAPI(
@@ -85,10 +90,15 @@ api.add_router("", bookings_router)
 api.add_router("", privacy_records_router)
 api.add_router("", privacy_settings_router)
 api.add_router("", privacy_requests_router)
+api.add_router("", invitations_router)
 api.add_router("", people_router)
 api.add_router("", audit_router)
 api.add_router("", outbox_router)
 api.add_router("", sessions_router)
 api.add_router("", roles_router)
 api.add_router("", passwords_router)
+api.add_router("", mfa_router)
 api.add_router("", tokens_router)
+api.add_router("", processor_router)
+api.add_router("", operator_router)
+api.add_router("", sso_router)

@@ -48,6 +48,10 @@ class TenantSessionAuth(SessionAuth):
             return None
         bind_tenant(user.tenant)  # the backend already refused inactive tenants
         hit(request, f"u:{user.tenant_id}:{user.pk}")
+        # A second factor the tenant requires comes first: 403 mfa_required (accounts.mfa).
+        from deskwerk.accounts.mfa import refuse_if_mfa_setup_required
+
+        refuse_if_mfa_setup_required(request, user)
         return user
 
 

@@ -15,6 +15,7 @@ from django.utils import timezone
 from ninja import Query, Router, Schema
 from pydantic import AfterValidator, Field
 
+from deskwerk.accounts.mfa import require_recent_authentication
 from deskwerk.api.auth import require_scope
 from deskwerk.api.pagination import paginate
 from deskwerk.api.schemas import ERRORS, ApiDateTime, Page
@@ -111,6 +112,7 @@ def audit_event_export(
 ) -> StreamingHttpResponse:
     """Audited as ``audit.export``, then sealed, so the export shows complete hash chains."""
     user = require_scope(request, SCOPE)
+    require_recent_authentication(request)  # a session re-authenticates first (decision 0020)
     tenant = user.tenant
     audit_record(tenant=tenant, actor=user, action="audit.export", object_type="audit.auditevent")
     audit_seal(tenant)

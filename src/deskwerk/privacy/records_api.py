@@ -11,6 +11,7 @@ from deskwerk.api.auth import require_scope
 from deskwerk.api.schemas import ERRORS
 from deskwerk.audit.services import audit_record
 from deskwerk.privacy.records import records, records_html
+from deskwerk.web.middleware import STANDALONE_DOCUMENT_POLICY
 
 router = Router(tags=["privacy"])
 
@@ -27,5 +28,8 @@ def privacy_records(request: HttpRequest, format: Literal["json", "html"] = "jso
         tenant=user.tenant, actor=user, action="privacy.records_read", object_type="privacy.records"
     )
     if format == "html":
-        return HttpResponse(records_html(user.tenant), content_type="text/html; charset=utf-8")
+        response = HttpResponse(records_html(user.tenant), content_type="text/html; charset=utf-8")
+        # A standalone document: its own inline styles, no script at all (docs/frontend.md).
+        response["Content-Security-Policy"] = STANDALONE_DOCUMENT_POLICY
+        return response
     return JsonResponse(records(user.tenant), json_dumps_params={"ensure_ascii": False})

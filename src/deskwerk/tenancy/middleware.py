@@ -55,7 +55,7 @@ class TenantPathMiddleware:
         match = TENANT_PATH.match(request.path_info)
         if match is None:
             return self.get_response(request)
-        tenant = Tenant.objects.filter(slug=match["slug"], status=Tenant.Status.ACTIVE).first()
+        tenant = Tenant.objects.filter(slug=match["slug"], status__in=Tenant.LIVE_STATUSES).first()
         if tenant is None:
             raise Http404("tenant not found")
         request.tenant = tenant  # type: ignore[attr-defined]

@@ -27,13 +27,25 @@ class Tenant(models.Model):
     """A customer company: the controller of its people's data."""
 
     class Status(models.TextChoices):
+        TRIAL = "trial", "trial"
         ACTIVE = "active", "active"
         SUSPENDED = "suspended", "suspended"
         TERMINATED = "terminated", "terminated"
 
+    class Kind(models.TextChoices):
+        CUSTOMER = "customer", "customer"
+        # The one tenant whose accounts are the operator's (processor's) staff.
+        OPERATOR = "operator", "operator"
+
+    # Statuses in which people may sign in and the API answers.
+    LIVE_STATUSES = ("trial", "active")
+
     name = models.CharField(max_length=200)
     slug = models.SlugField(max_length=50, unique=True, validators=[SLUG_VALIDATOR])
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.ACTIVE)
+    kind = models.CharField(
+        max_length=20, choices=Kind.choices, default=Kind.CUSTOMER, db_default=Kind.CUSTOMER
+    )
     default_timezone = models.CharField(
         max_length=64, default="Europe/Berlin", validators=[validate_timezone]
     )
@@ -42,13 +54,25 @@ class Tenant(models.Model):
 
     class Meta:
         ordering = ["slug"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["kind"],
+                condition=models.Q(kind="operator"),
+                name="tenant_single_operator",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.slug
 
     @property
     def is_active(self) -> bool:
-        return self.status == self.Status.ACTIVE
+        """Live: on trial or active (suspended and terminated tenants are unreachable)."""
+        return self.status in self.LIVE_STATUSES
+
+    @property
+    def is_operator(self) -> bool:
+        return self.kind == self.Kind.OPERATOR
 
 
 class TenantOwned(models.Model):

@@ -12,6 +12,7 @@ declare(
         "name": COMPANY,
         "slug": COMPANY,
         "status": COMPANY,
+        "kind": NotPersonal("customer or the operator's own tenant"),
         "default_timezone": COMPANY,
         "settings": NotPersonal("configuration values only (retention periods, modes)"),
         "created_at": COMPANY,

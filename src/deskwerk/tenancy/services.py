@@ -49,25 +49,38 @@ def tenant_create(*, slug: str, name: str, timezone: str = "Europe/Berlin") -> T
 
 
 def tenant_get_active(slug: str) -> Tenant:
-    """The active tenant with this slug; suspended and terminated ones are not reachable."""
-    tenant = Tenant.objects.filter(slug=slug, status=Tenant.Status.ACTIVE).first()
+    """The live (active or trial) tenant with this slug; suspended and terminated ones are not
+    reachable."""
+    tenant = Tenant.objects.filter(slug=slug, status__in=Tenant.LIVE_STATUSES).first()
     if tenant is None:
         raise NotFound("tenant not found")
     return tenant
 
 
-def tenant_set_status(*, tenant: Tenant, status: str) -> Tenant:
+def tenant_set_status(*, tenant: Tenant, status: str, actor: models.Model | None = None) -> Tenant:
+    """Change the lifecycle status (audited in the tenant; ``actor`` None: the system).
+    Leaving the live statuses ends every session of the tenant at once."""
     if status not in Tenant.Status.values:
         raise InvalidInput(f"unknown status {status!r}")
+    if tenant.is_operator and status not in Tenant.LIVE_STATUSES:
+        # The operator's own staff would lock themselves out of every tenant's lifecycle.
+        raise Conflict(
+            "the operator tenant cannot be suspended or terminated",
+            code="operator_tenant_protected",
+        )
     with transaction.atomic():
         tenant.status = status
         tenant.save(update_fields=["status"])
         from deskwerk.audit.services import audit_record
 
         audit_record(
-            tenant=tenant, actor=None, action="tenant.status", obj=tenant, changed_fields=["status"]
+            tenant=tenant,
+            actor=actor,
+            action="tenant.status",
+            obj=tenant,
+            changed_fields=["status"],
         )
-        if status != Tenant.Status.ACTIVE:
+        if status not in Tenant.LIVE_STATUSES:
             # Signed-in people are out at once, not at their next request's backend check.
             from deskwerk.websessions.services import tenant_sessions_end
 

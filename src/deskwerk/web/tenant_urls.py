@@ -8,17 +8,34 @@ django-allauth's) yields a URL inside the same tenant. Outside a request use
 
 from django.urls import URLPattern, URLResolver, include, path
 
-from deskwerk.web import views
+from deskwerk.web import booking_views, language, session_views, views
 
 web_patterns = (
     [
-        path("", views.home, name="home"),
+        path("", booking_views.today, name="home"),
         path("login/", views.login_view, name="login"),
         path("logout/", views.logout_view, name="logout"),
+        path("language/", language.set_language, name="language"),
+        path("me/sessions/", session_views.sessions_page, name="sessions"),
+        path(
+            "me/sessions/end-others/",
+            session_views.sessions_end_others_view,
+            name="sessions-end-others",
+        ),
+        path(
+            "me/sessions/<int:public_id>/end/", session_views.session_end_view, name="session-end"
+        ),
+        path("", include("deskwerk.web.booking_urls")),
+        path("", include("deskwerk.web.admin_urls")),
     ],
     "web",
 )
 
 urlpatterns: list[URLPattern | URLResolver] = [
     path("", include(web_patterns)),
+    path("accounts/", include("deskwerk.accounts.urls")),
+    path("invite/", include("deskwerk.accounts.urls_invite")),
+    # Single sign-on: allauth's OIDC paths with our verifying views, ahead of allauth's own.
+    path("accounts/oidc/", include("deskwerk.sso.urls")),
+    path("accounts/", include("allauth.urls")),
 ]

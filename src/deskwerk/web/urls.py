@@ -2,11 +2,12 @@
 
 from django.urls import path
 
-from deskwerk.web import views
+from deskwerk.web import language, views
 
 app_name = "web"
 
 urlpatterns = [
     path("", views.tenant_picker, name="tenant-picker"),
     path("health", views.health, name="health"),
+    path("language/", language.set_language, name="language"),
 ]

@@ -2,26 +2,24 @@
 
 from __future__ import annotations
 
-import datetime as dt
+from typing import Any
 
-from django.contrib.auth import authenticate, login, logout
+from allauth.account.views import LoginView, LogoutView
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
-from django.views.decorators.http import require_http_methods, require_POST
+from django.utils.decorators import method_decorator
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.csrf import ensure_csrf_cookie
 
-from deskwerk.bookings.models import Booking
-from deskwerk.bookings.selectors import bookings_of_person
-from deskwerk.spaces.models import Floor
-from deskwerk.web.forms import LoginForm, TenantPickForm
+from deskwerk.web.forms import TenantPickForm
 
 # Reasons the backend leaves on the request (a lockout covers unknown e-mails too: no oracle).
 REFUSALS = {
-    "locked_out": "Too many failed attempts: sign-in is locked for a while. Try again later.",
-    "password_expired": (
+    "locked_out": _("Too many failed attempts: sign-in is locked for a while. Try again later."),
+    "password_expired": _(
         "Your password has expired under your organisation's policy. "
-        "Ask an administrator to set a new one."
+        'Choose a new one with "Forgot your password?" below.'
     ),
 }
 
@@ -34,58 +32,34 @@ def tenant_picker(request: HttpRequest) -> HttpResponse:
     return render(request, "web/picker.html", {"form": form})
 
 
-@require_http_methods(["GET", "POST"])
-def login_view(request: HttpRequest) -> HttpResponse:
-    tenant = request.tenant  # type: ignore[attr-defined]
-    form = LoginForm(request.POST or None)
-    error = ""
-    if request.method == "POST" and form.is_valid():
-        user = authenticate(
-            request,
-            tenant=tenant,
-            email=form.cleaned_data["email"],
-            password=form.cleaned_data["password"],
-        )
-        if user is not None:
-            login(request, user)
-            return redirect("web:home")
-        error = REFUSALS.get(getattr(request, "auth_refusal", ""), "E-mail or password is wrong.")
-    return render(
-        request,
-        "web/login.html",
-        {"form": form, "tenant": tenant, "error": error},
-        status=401 if error else 200,
-    )
+@method_decorator(ensure_csrf_cookie, name="dispatch")
+class TenantLoginView(LoginView):
+    """allauth's login flow (its stages, MFA among them) on the tenant's sign-in page.
+
+    The form authenticates through ``TenantAccountAdapter``, i.e. with the tenant of the URL.
+    A refusal answers 401 and says why when the backend left a reason (lockout, expiry).
+    The page always sets the CSRF cookie, even when it redirects someone already signed in.
+    """
+
+    template_name = "web/login.html"
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        context["tenant"] = self.request.tenant
+        context.setdefault("error", "")
+        return context
+
+    def form_invalid(self, form: Any) -> HttpResponse:
+        refusal = getattr(self.request, "auth_refusal", "")
+        error = REFUSALS.get(refusal, _("E-mail or password is wrong."))
+        response = self.render_to_response(self.get_context_data(form=form, error=error))
+        response.status_code = 401
+        return response
 
 
-@require_POST
-def logout_view(request: HttpRequest) -> HttpResponse:
-    logout(request)
-    return redirect("web:login")
-
-
-def home(request: HttpRequest) -> HttpResponse:
-    """Today and next: the person's own bookings and the floors of the tenant."""
-    if not request.user.is_authenticated:
-        return redirect("web:login")
-    user = request.user
-    now = timezone.now()
-    upcoming = list(
-        bookings_of_person(
-            person=user,
-            starts_after=now - dt.timedelta(hours=24),
-            states=list(Booking.ACTIVE_STATES),
-        ).select_related("resource__floor__building__location")[:20]
-    )
-    upcoming = [b for b in upcoming if b.ends_at > now]
-    floors = Floor.objects.select_related("building__location").order_by(
-        "building__location__name", "building__name", "level"
-    )
-    return render(
-        request,
-        "web/home.html",
-        {"tenant": request.tenant, "upcoming": upcoming, "floors": floors},  # type: ignore[attr-defined]
-    )
+login_view = TenantLoginView.as_view()
+# allauth's logout: POST signs out (audited), GET asks first; then the tenant's sign-in page.
+logout_view = LogoutView.as_view()
 
 
 def health(request: HttpRequest) -> JsonResponse:

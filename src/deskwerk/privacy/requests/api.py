@@ -16,6 +16,7 @@ from pydantic import Field
 
 from deskwerk.access.models import ApiToken
 from deskwerk.access.roles import has_permission
+from deskwerk.accounts.mfa import require_recent_authentication
 from deskwerk.accounts.models import User
 from deskwerk.api.auth import actor, require_scope
 from deskwerk.api.pagination import paginate
@@ -211,7 +212,7 @@ def request_execute(request: HttpRequest, request_id: int, payload: ExecuteIn) -
     summary="Download the access export (ZIP: JSON per data category, HTML summary)",
     openapi_extra={
         "responses": {
-            "200": {
+            200: {  # an int, like ninja's own key, so the two are merged
                 "description": "a ZIP archive, streamed",
                 "content": {"application/zip": {"schema": {"type": "string", "format": "binary"}}},
             }
@@ -220,6 +221,7 @@ def request_execute(request: HttpRequest, request_id: int, payload: ExecuteIn) -
 )
 def request_export(request: HttpRequest, request_id: int) -> Any:
     user = require_scope(request, "privacy:admin")
+    require_recent_authentication(request)  # a session re-authenticates first (decision 0020)
     found = _visible(request, request_id)
     chunks = services.request_export(actor=user, request=found)
     response = StreamingHttpResponse(chunks, content_type="application/zip")

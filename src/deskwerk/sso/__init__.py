@@ -1,0 +1,1 @@
+"""Single sign-on per tenant: the tenant's own identity providers (OpenID Connect)."""
