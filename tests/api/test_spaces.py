@@ -153,6 +153,26 @@ def test_it_refuses_a_plan_with_a_script(api_owner, site):
     assert not site.floor.plan_image
 
 
+def test_the_api_reencodes_raster_plans_and_refuses_fakes(api_owner, site, settings, tmp_path):
+    """Same path as the web upload: metadata is gone, a PNG signature alone is not a PNG."""
+    from tests.spaces.test_raster_plans import jpeg_with_exif
+
+    settings.MEDIA_ROOT = tmp_path
+    url = f"/api/v1/floors/{site.floor.pk}/plan"
+    fake = api_owner.client.put(url, b"\x89PNG\r\n\x1a\n" + b"\0" * 64, content_type="image/png")
+    assert fake.status_code == 422
+    assert fake.json()["code"] == "invalid_plan"
+    site.floor.refresh_from_db()
+    assert not site.floor.plan_image
+
+    response = api_owner.client.put(url, jpeg_with_exif(), content_type="image/jpeg")
+    assert response.status_code == 200, response.content
+    site.floor.refresh_from_db()
+    stored = (tmp_path / site.floor.plan_image.name).read_bytes()
+    assert b"Erika Mustermann" not in stored
+    assert b"SpyCam" not in stored
+
+
 def test_it_refuses_an_oversized_plan_before_reading_it(api_owner, site):
     from deskwerk.spaces.plans import MAX_PLAN_BYTES
 

@@ -349,12 +349,13 @@ _register("resources", Resource, ResourceOut, ResourceIn, ResourcePatch, Resourc
     },
 )
 def floor_plan_set(request: HttpRequest, floor_id: int) -> Any:
-    """SVG is rebuilt from an allowlist (no scripts or external references); at most 5 MB."""
+    """SVG is checked against an allowlist (no scripts or external references); PNG and JPEG
+    are decoded and re-encoded (metadata gone, fakes refused); at most 5 MB."""
     user = require_scope(request, "spaces:admin")
     floor = _get(Floor, floor_id)
     # Read from the stream: Django's request.body cap is for forms, the plan has its own.
     data = request.read(plans.MAX_PLAN_BYTES + 1)
-    return plans.floor_plan_set(actor=user, floor=floor, data=data)
+    return plans.floor_plan_upload(actor=user, floor=floor, data=data, fit=False)
 
 
 @router.get(
