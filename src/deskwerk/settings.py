@@ -73,6 +73,11 @@ INSTALLED_APPS = [
     "deskwerk.usage",
     "deskwerk.notify",
     "deskwerk.processor",
+    "deskwerk.support",
+    "deskwerk.breaches",
+    "deskwerk.offboarding",
+    "deskwerk.compliance",
+    "deskwerk.profiles",
     "deskwerk.web",
     "deskwerk.sso",
     # django-allauth: the login flow stages, re-authentication, MFA and OpenID Connect.

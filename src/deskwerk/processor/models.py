@@ -114,3 +114,23 @@ class Objection(TenantOwned):
                 name="objection_one_open_per_tenant",
             ),
         ]
+
+
+class Notice(TenantOwned):
+    """A notice of the operator to a tenant or of a tenant to the operator, as shown in the app.
+
+    Every notice that goes out by e-mail under DPA §§ 6, 7, 10, 12, 14 is also kept here, in the
+    tenant it was sent to (the operator tenant for notices to the operator), so it "appears in
+    the app" even when a mail is lost.
+    """
+
+    template = models.CharField(max_length=100)
+    subject = models.CharField(max_length=255)
+    body = models.TextField()
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return self.subject

@@ -114,3 +114,28 @@ declare(
         "resolution": NotPersonal("the operator's answer about a company's engagement"),
     },
 )
+
+declare(
+    "processor.Notice",
+    description=(
+        "Notices between operator and tenant (subprocessors, instructions, breaches, support "
+        "access, offboarding) as shown in the app; the same text went out by e-mail."
+    ),
+    fields={
+        "id": KEY,
+        "tenant": TENANT,
+        "template": TECHNICAL,
+        "subject": NotPersonal("the notice's title: names the matter, not a person"),
+        "body": Personal(
+            Category.CONTENT,
+            "the notice the DPA requires (may name authorised persons or operator staff)",
+            "as long as the compliance documentation is kept (DPA § 14 (3))",
+            on_erasure=Action.LEGAL_HOLD,
+            hold=Hold(
+                reason="documentation of the notices the DPA requires (§§ 7, 10, 12, § 14 (3))",
+                period="as long as the compliance documentation is kept",
+            ),
+        ),
+        "created_at": TECHNICAL,
+    },
+)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from django.conf import settings
@@ -25,7 +25,13 @@ from deskwerk.accounts.models import Membership, User
 from deskwerk.accounts.services import user_create
 from deskwerk.audit.services import audit_record
 from deskwerk.core.errors import Conflict, Forbidden, InvalidInput, NotFound
-from deskwerk.processor.models import AuthorisedPerson, Objection, Subprocessor, SubprocessorChange
+from deskwerk.processor.models import (
+    AuthorisedPerson,
+    Notice,
+    Objection,
+    Subprocessor,
+    SubprocessorChange,
+)
 from deskwerk.processor.selectors import (
     authorised_recipients,
     notice_language,
@@ -320,16 +326,17 @@ def _operator_addresses() -> tuple[Tenant, list[str | User]] | None:
     return tenant, list(operator_staff(tenant))
 
 
-def _notify_operator(template: str, context: dict[str, Any]) -> None:
+def notify_operator(template: str, context: dict[str, Any]) -> None:
+    """A notice to the operator: e-mail to ``OPERATOR_EMAIL`` or its staff, and shown in the
+    operator tenant's notices. Call inside the transaction of the change it is about."""
     target = _operator_addresses()
-    if target is None or not target[1]:
+    if target is None:
         return
-    from deskwerk.notify.services import send_mail_message
-
     tenant, to = target
-    send_mail_message(
-        tenant=tenant, to=to, template=template, context=context, language=notice_language(tenant)
-    )
+    _deliver(tenant, to, template, context)
+
+
+_notify_operator = notify_operator
 
 
 def _notify_operator_of_persons(tenant: Tenant, *, change: str) -> None:
@@ -346,19 +353,37 @@ def _notify_operator_of_persons(tenant: Tenant, *, change: str) -> None:
     )
 
 
-def _notify_tenant(tenant: Tenant, template: str, context: dict[str, Any]) -> int:
-    """A notice to the tenant's authorised recipients (named, else its system admins)."""
+def notify_tenant(tenant: Tenant, template: str, context: dict[str, Any]) -> int:
+    """A notice to the tenant's authorised recipients (named, else its system admins), by
+    e-mail and in the tenant's notices; returns the number of mails queued."""
+    recipients = authorised_recipients(tenant)
+    return _deliver(tenant, [r.email for r in recipients], template, context)
+
+
+_notify_tenant = notify_tenant
+
+
+def _deliver(
+    tenant: Tenant, to: Sequence[str | User], template: str, context: dict[str, Any]
+) -> int:
+    """Queue the mails and keep the notice, rendered once in the tenant's notice language."""
+    from deskwerk.notify.rendering import render_message
     from deskwerk.notify.services import send_mail_message
 
-    recipients = authorised_recipients(tenant)
-    if not recipients:
+    language = notice_language(tenant)
+    rendered = render_message(
+        template,
+        {"tenant_name": tenant.name, "language": language, **context},
+        language=language,
+        time_zone=tenant.default_timezone,
+    )
+    Notice.unscoped.create(
+        tenant=tenant, template=template, subject=rendered.subject[:255], body=rendered.text
+    )
+    if not to:
         return 0
     mails = send_mail_message(
-        tenant=tenant,
-        to=[r.email for r in recipients],
-        template=template,
-        context=context,
-        language=notice_language(tenant),
+        tenant=tenant, to=to, template=template, context=context, language=language
     )
     return len(mails)
 
