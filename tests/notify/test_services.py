@@ -295,3 +295,34 @@ def test_a_restriction_counts_even_if_the_callers_copy_is_stale(tenant, member, 
     _restrict(member)
 
     assert [m.recipient_id for m in _send(tenant, [stale, owner])] == [owner.pk]
+
+
+def test_each_person_gets_the_language_of_their_profile(
+    tenant, owner, member, django_capture_on_commit_callbacks
+):
+    owner.language = "de"
+    owner.save(update_fields=["language"])
+    member.language = ""  # no choice: the caller's language
+    member.save(update_fields=["language"])
+
+    with django_capture_on_commit_callbacks(execute=True):
+        mails = _send(tenant, [owner, member, "x@example.org"], language="en")
+
+    assert {m.to: m.language for m in mails} == {
+        owner.email: "de",
+        member.email: "en",
+        "x@example.org": "en",
+    }
+    subjects = {message.to[0]: message.subject for message in django_mail.outbox}
+    assert subjects[owner.email] == "Testnachricht von Deskwerk für ACME GmbH"
+    assert subjects[member.email] != subjects[owner.email]
+    assert subjects["x@example.org"] == subjects[member.email]
+
+
+def test_a_plain_address_of_a_person_gets_their_language(tenant, member):
+    member.language = "de"
+    member.save(update_fields=["language"])
+
+    [mail] = _send(tenant, [member.email.upper()], language="en")
+
+    assert mail.language == "de"

@@ -30,7 +30,7 @@ from deskwerk.accounts.models import User
 from deskwerk.core.errors import InvalidInput, NotFound
 from deskwerk.notify.backends import OTHER, OUTBOX_NAME, OUTBOX_SAVED
 from deskwerk.notify.models import OutgoingMail
-from deskwerk.notify.rendering import render_message
+from deskwerk.notify.rendering import LANGUAGES, Rendered, UnknownTemplate, render_message
 from deskwerk.tenancy.models import Tenant
 
 logger = logging.getLogger(__name__)
@@ -141,40 +141,50 @@ def send_mail_message(
     attachments: Sequence[Attachment] = (),
     allow_restricted: bool = False,
 ) -> list[OutgoingMail]:
-    """Queue ``template`` in ``language`` to each recipient in ``to``; returns the rows.
+    """Queue ``template`` to each recipient in ``to``; returns the rows.
 
     Call inside the transaction of the change the notice is about. ``to`` holds addresses or
     the tenant's people; people under restriction of processing are left out unless
     ``allow_restricted`` (only for notices the law requires, such as the Art. 18 (3) notice
     before a restriction is lifted). Each recipient gets a message of their own: no one sees
-    the others' addresses. The context gets ``tenant_name`` and ``language``.
+    the others' addresses. A person who chose a language in their profile gets the message in
+    it; everyone else in ``language``. The context gets ``tenant_name`` and ``language``.
     """
+    if language not in LANGUAGES:
+        raise UnknownTemplate(f"language must be one of {LANGUAGES}, not {language!r}")
     recipients = notifiable_recipients(tenant=tenant, to=to, allow_restricted=allow_restricted)
-    rendered = render_message(
-        template,
-        {"tenant_name": tenant.name, **context},
-        language=language,
-        time_zone=tenant.default_timezone,
-    )
-    payload: dict[str, Any] = {
-        "subject": rendered.subject,
-        "text": rendered.text,
-        "html": rendered.html,
+    base: dict[str, Any] = {
         "from": settings.DEFAULT_FROM_EMAIL,
         "reply_to": _reply_to(reply_to),
         "attachments": _check_attachments(attachments),
         "allow_restricted": allow_restricted,
     }
+    rendered: dict[str, Rendered] = {}
     mails: list[OutgoingMail] = []
     with transaction.atomic():
         for recipient in recipients:
+            chosen = recipient_language(recipient.user, fallback=language)
+            if chosen not in rendered:
+                rendered[chosen] = render_message(
+                    template,
+                    {"tenant_name": tenant.name, **context},
+                    language=chosen,
+                    time_zone=tenant.default_timezone,
+                )
+            message = rendered[chosen]
+            payload = {
+                **base,
+                "subject": message.subject,
+                "text": message.text,
+                "html": message.html,
+            }
             mail = OutgoingMail.unscoped.create(
                 tenant=tenant,
                 recipient=recipient.user,
                 to=recipient.address,
                 template=template,
-                language=language,
-                subject=rendered.subject,
+                language=chosen,
+                subject=message.subject,
                 message_id=_message_id(),
             )
             mails.append(mail)
@@ -182,6 +192,13 @@ def send_mail_message(
             # the row stays "queued" and says so.
             transaction.on_commit(partial(_enqueue, mail.pk, payload), robust=True)
     return mails
+
+
+def recipient_language(user: User | None, *, fallback: str) -> str:
+    """The language of a person's mail: their profile's choice, else ``fallback``."""
+    if user is not None and user.language in LANGUAGES:
+        return user.language
+    return fallback
 
 
 def _enqueue(mail_id: int, payload: dict[str, Any]) -> None:
