@@ -174,5 +174,6 @@ def _fresh_cache() -> Iterator[None]:
 
 @pytest.fixture(autouse=True)
 def _media_in_tmp(settings: Any, tmp_path: Any) -> None:
-    """Uploads (floor plans) go to a per-test folder, never into the checkout."""
+    """Uploads (floor plans, profile photos) go to a per-test folder, never into the checkout."""
     settings.MEDIA_ROOT = tmp_path / "media"
+    settings.PROFILE_PHOTO_DIR = tmp_path / "photos"

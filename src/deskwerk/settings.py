@@ -95,6 +95,7 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "deskwerk.tenancy.middleware.TenantContextMiddleware",
     "deskwerk.tenancy.middleware.TenantPathMiddleware",
+    "deskwerk.support.middleware.SupportAuditMiddleware",
     "deskwerk.api.middleware.ApiBodyLimitMiddleware",
     "deskwerk.access.ratelimit.RateLimitHeadersMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -346,6 +347,19 @@ OUTBOX_DIR = VAR_DIR / "outbox"
 MAIL_LOG_RETENTION_DAYS = _mail.retention_days
 # Seconds to wait before each further delivery attempt: 6 attempts over about 8.6 hours.
 MAIL_RETRY_DELAYS: tuple[int, ...] = (60, 300, 1800, 7200, 21600)
+
+# Offboarding at the end of the contract (DPA § 14, docs/offboarding.md): days the export
+# archive can be downloaded, days the compliance documentation is kept (§ 14 (3); three years,
+# the regular limitation period), days until backup copies expire (backups are not rewritten).
+OFFBOARDING_EXPORT_DAYS = env_int("OFFBOARDING_EXPORT_DAYS", 30, minimum=1, maximum=365)
+COMPLIANCE_DOCS_RETENTION_DAYS = env_int(
+    "COMPLIANCE_DOCS_RETENTION_DAYS", 1095, minimum=1, maximum=3650
+)
+BACKUP_RETENTION_DAYS = env_int("BACKUP_RETENTION_DAYS", 30, minimum=1, maximum=3650)
+OFFBOARDING_DIR = VAR_DIR / "offboarding"  # export archives; never served directly
+# Scheme and host of links in mails sent by jobs, where no request names the host
+# (e.g. https://desk.acme.example); empty: the first concrete ALLOWED_HOSTS entry.
+SITE_URL = (env_str("SITE_URL", "") or "").rstrip("/")
 
 LOGGING = {
     "version": 1,

@@ -224,3 +224,44 @@ def test_stale_invitations_are_purged_accepted_ones_kept(tenant, owner):
     assert invitations_purge(now=later) == 2  # old and fresh, both long expired
     assert list(Invitation.unscoped.values_list("email", flat=True)) == ["used@acme.test"]
     assert invitations_purge(now=timezone.now()) == 0
+
+
+def test_an_invited_administrator_waits_for_a_second_owner(tenant, owner):
+    """Inviting as administrator is no way round the four-eyes rule (it was: the account
+    became an owner on acceptance without anybody's approval)."""
+    from deskwerk.access.models import RoleGrant
+    from deskwerk.access.roles import role_approve, role_grant
+    from tests.conftest import make_user
+
+    second = make_user(tenant, "second.owner@acme.test")
+    with tenant_context(tenant):
+        role_grant(actor=owner, person=second, role=OWNER)  # sole owner: active at once
+    assert OWNER in active_roles(second)
+
+    _, token = invite(owner, role="admin")
+    assert accept("acme", token).status_code == 200
+
+    user = User.unscoped.get(tenant=tenant, email="new@acme.test")
+    assert OWNER not in active_roles(user)
+    grant = RoleGrant.unscoped.get(user=user, role=OWNER)
+    assert (grant.state, grant.granted_by_id) == ("pending", owner.pk)
+    with tenant_context(tenant), pytest.raises(Forbidden):
+        role_approve(actor=owner, grant=grant)  # not the inviter
+    with tenant_context(tenant):
+        role_approve(actor=second, grant=grant)
+    assert OWNER in active_roles(User.unscoped.get(pk=user.pk))
+
+
+def test_only_who_may_grant_the_owner_role_invites_administrators(tenant, owner):
+    from deskwerk.access.roles import PEOPLE_ADMIN, role_grant
+    from tests.conftest import make_user
+
+    people_admin = make_user(tenant, "people.admin@acme.test")
+    with tenant_context(tenant):
+        role_grant(actor=owner, person=people_admin, role=PEOPLE_ADMIN)  # sole owner: active
+
+    with pytest.raises(Forbidden):
+        invite(people_admin, role="admin")
+    assert not Invitation.unscoped.exists()
+    invitation, _ = invite(people_admin, role="member")
+    assert invitation.role == "member"

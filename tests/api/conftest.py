@@ -32,8 +32,12 @@ from deskwerk.tenancy.context import tenant_context
 from deskwerk.tenancy.models import Tenant, TenantOwned
 from deskwerk.usage.models import UsageEvent
 from deskwerk.websessions.models import WebSession
+from tests.breaches.kit import BreachWorld
 from tests.conftest import PASSWORD, Site, future
+from tests.offboarding.kit import offboarding_world
 from tests.processor.kit import ProcessorWorld
+from tests.profiles.kit import MULTIPART, multipart_photo
+from tests.support.kit import SupportWorld
 
 PROBLEM = "application/problem+json"
 PLAN_SVG = b'<svg xmlns="http://www.w3.org/2000/svg" width="100" height="100"></svg>'
@@ -113,6 +117,14 @@ class World:
         # The processing agreement: operator staff, subprocessors, an objection, authorised persons.
         self.processor = ProcessorWorld(tenant, owner)
         self.ids.update(self.processor.ids)
+        self.ids.update(offboarding_world(self.processor.operator_tenant))
+        # Support access and instructions (DPA § 7): a live grant, an instruction in force and
+        # one awaiting confirmation.
+        self.support = SupportWorld(tenant, owner, self.processor.staff, self.processor.person)
+        self.ids.update(self.support.ids)
+        # Breaches (DPA § 12): a notified one concerning the tenant, a spare one not yet notified.
+        self.breaches = BreachWorld(tenant, self.processor.staff)
+        self.ids.update(self.breaches.ids)
 
     def window(self, days: int = 3) -> dict[str, str]:
         """An availability window as query parameters (with offsets, as the API demands)."""
@@ -389,6 +401,19 @@ ENDPOINTS: list[Endpoint] = [
         lambda w: {"note": "not needed"},
     ),
     Endpoint("GET", "/operator/objections", "operator:admin", "operator"),
+    # Offboarding (DPA § 14): the world's offboarding is finished (certificate available), the
+    # spare one is ready for early deletion (receipt confirmed).
+    Endpoint("GET", "/operator/offboardings", "operator:admin", "operator"),
+    Endpoint("GET", "/operator/offboardings/{offboarding}", "operator:admin", "operator"),
+    Endpoint(
+        "POST", "/operator/offboardings/{spare_offboarding}/delete", "operator:admin", "operator"
+    ),
+    Endpoint(
+        "GET",
+        "/operator/offboardings/{offboarding}/certificate",
+        "operator:admin",
+        "operator",
+    ),
     Endpoint(
         "POST",
         "/operator/objections/{objection}/resolve",
@@ -396,6 +421,119 @@ ENDPOINTS: list[Endpoint] = [
         "operator",
         lambda w: {"resolution": "We keep the data in Germany."},
     ),
+    # Breaches (DPA § 12): the operator's register (staff only, 404 for everyone else) and the
+    # tenant's side (owners and privacy officers; the outsider's tenant is not concerned).
+    Endpoint("GET", "/operator/breaches", "operator:admin", "operator"),
+    Endpoint(
+        "POST",
+        "/operator/breaches",
+        "operator:admin",
+        "operator",
+        lambda w: {
+            "kind": "suspected",
+            "became_known_at": "2020-01-01T09:00:00+01:00",
+            "tenant_ids": [w.tenant.pk],
+        },
+        201,
+    ),
+    Endpoint("GET", "/operator/breaches/{breach}", "operator:admin", "operator"),
+    Endpoint(
+        "PATCH",
+        "/operator/breaches/{breach}",
+        "operator:admin",
+        "operator",
+        lambda w: {"measures": "More measures."},
+    ),
+    Endpoint(
+        "POST",
+        "/operator/breaches/{spare_breach}/notify",
+        "operator:admin",
+        "operator",
+        lambda w: {},
+    ),
+    Endpoint(
+        "POST",
+        "/operator/breaches/{breach}/follow-up",
+        "operator:admin",
+        "operator",
+        lambda w: {"note": "Investigation continues."},
+    ),
+    Endpoint(
+        "POST",
+        "/operator/breaches/{breach}/close",
+        "operator:admin",
+        "operator",
+        lambda w: {"note": "Resolved."},
+    ),
+    Endpoint("GET", "/breaches", "privacy:admin", "admin", outsider=200),
+    Endpoint("GET", "/breaches/{breach}", "privacy:admin", "admin"),
+    Endpoint("GET", "/breaches/{breach}/affected-people", "privacy:admin", "admin"),
+    # Support access and instructions (DPA § 7): grants are the owners' (the outsider grants in
+    # their own tenant); instructions are for owners and authorised persons (the world names
+    # authorised persons, so creating one names its authorised person: 404 for the outsider).
+    Endpoint("GET", "/processor/support-grants", "processor:admin", "admin", outsider=200),
+    Endpoint(
+        "POST",
+        "/processor/support-grants",
+        "processor:admin",
+        "admin",
+        lambda w: {
+            "staff_ids": [w.processor.staff.pk],
+            "purpose": "Ticket 4712",
+            "ends_at": future(2).isoformat(),
+            "level": "read",
+        },
+        201,
+        201,
+    ),
+    Endpoint(
+        "POST", "/processor/support-grants/{support_grant}/revoke", "processor:admin", "admin"
+    ),
+    Endpoint("GET", "/processor/instructions", None, "admin", outsider=200),
+    Endpoint(
+        "POST",
+        "/processor/instructions",
+        None,
+        "admin",
+        lambda w: {"text": "Keep visitors 14 days.", "authorised_person_id": w.processor.person.pk},
+        201,
+    ),
+    Endpoint("GET", "/processor/instructions/{instruction}", None, "admin"),
+    Endpoint("POST", "/processor/instructions/{awaiting_instruction}/confirm", None, "admin"),
+    Endpoint(
+        "POST",
+        "/processor/instructions/{instruction}/amend",
+        None,
+        "admin",
+        lambda w: {"text": "Keep visitors 7 days."},
+    ),
+    Endpoint("POST", "/processor/instructions/{instruction}/withdraw", None, "admin", lambda w: {}),
+    Endpoint("GET", "/operator/support-grants", "operator:admin", "operator"),
+    Endpoint("GET", "/operator/instructions", "operator:admin", "operator"),
+    Endpoint(
+        "POST",
+        "/operator/instructions",
+        "operator:admin",
+        "operator",
+        lambda w: {
+            "tenant_id": w.tenant.pk,
+            "text": "Export all bookings of March.",
+            "channel": "phone",
+            "given_on": str(future(0).date()),
+            "authorised_person_id": w.processor.person.pk,
+        },
+        201,
+    ),
+    Endpoint(
+        "POST",
+        "/operator/instructions/{instruction}/flag",
+        "operator:admin",
+        "operator",
+        lambda w: {"reason": "Would keep data beyond its purpose."},
+    ),
+    # The compliance report (DPA § 15): owners, auditors, privacy officers; the outsider
+    # reads their own tenant's.
+    Endpoint("GET", "/compliance/report", "audit:read", "admin", outsider=200),
     # The tenant's mail log: the outsider reads their own tenant's (empty) outbox.
     Endpoint("GET", "/outbox", "notify:admin", "admin", outsider=200),
     # Sessions: the world's session is the member's; administrators end anyone's.
@@ -493,6 +631,37 @@ ENDPOINTS: list[Endpoint] = [
         "PATCH", "/sso/providers/{sso_provider}", "roles:admin", "admin", lambda w: {"name": "X"}
     ),
     Endpoint("DELETE", "/sso/providers/{spare_sso_provider}", "roles:admin", "admin", ok=204),
+    # Profiles and the colleague finder: the caller's own profile, photo and favourites (the
+    # outsider meets their own; another tenant's places and people are 404); the finder and
+    # the tenant's finder mode (read by everyone, set with privacy.settings).
+    Endpoint("GET", "/me/profile", None, "read", outsider=200),
+    Endpoint("PATCH", "/me/profile", None, "book", lambda w: {"language": "de"}, outsider=200),
+    Endpoint(
+        "PUT",
+        "/me/profile/photo",
+        None,
+        "book",
+        lambda w: multipart_photo(),
+        outsider=200,
+        content_type=MULTIPART,
+    ),
+    Endpoint("DELETE", "/me/profile/photo", None, "book", ok=204, outsider=204),
+    Endpoint("GET", "/me/favourites", None, "book", outsider=200),
+    Endpoint(
+        "POST", "/me/favourites", None, "book", lambda w: {"resource_id": w.ids["resource"]}, 201
+    ),
+    Endpoint("DELETE", "/me/favourites/resources/{resource}", None, "book", ok=204),
+    Endpoint("DELETE", "/me/favourites/people/{person}", None, "book", ok=204),
+    Endpoint("GET", "/people/finder", None, "read", outsider=200),
+    Endpoint("GET", "/tenant/people-settings", None, "read", outsider=200),
+    Endpoint(
+        "PUT",
+        "/tenant/people-settings",
+        "privacy:admin",
+        "admin",
+        lambda w: {"finder_mode": "opt_out"},
+        outsider=200,
+    ),
 ]
 
 

@@ -53,6 +53,9 @@ BODYLESS = {
     "service_token_revoke",
     "invitation_revoke",
     "operator_subprocessor_activate",
+    "support_grant_revoke",
+    "instruction_confirm",
+    "operator_offboarding_delete",
 }
 
 

@@ -68,6 +68,8 @@ def test_outsider_never_reaches_the_tenant(endpoint: Endpoint, world, api_outsid
         assert {t["prefix"] for t in response.data["items"]} == {api_outsider.secret[:12]}
     elif endpoint.path == "/roles/report":  # the outsider's own tenant's grants only
         assert {g["person_id"] for g in response.data["grants"]} == {api_outsider.user.pk}
+    elif endpoint.path == "/compliance/report":  # the outsider's own tenant's report
+        assert response.data["tenant"]["slug"] == "globex"
     elif endpoint.path == "/tenant/password-policy":  # the outsider's own tenant's policy
         assert response.data["min_length"] in (12, 14)
     elif endpoint.path.startswith("/processor/subprocessors"):  # one registry for all tenants
@@ -81,6 +83,11 @@ def test_outsider_never_reaches_the_tenant(endpoint: Endpoint, world, api_outsid
         assert_problem(response, 403, "session_required")
     elif endpoint.path == "/tenant/mfa-policy":  # the outsider's own tenant's policy
         assert response.data["required_for"] in ("nobody", "admins")
+    elif endpoint.path.startswith(("/me/profile", "/tenant/people-settings")):
+        # The outsider's own profile and their own tenant's finder mode.
+        assert response.status_code == endpoint.outsider
+        if response.data and "email" in response.data:
+            assert response.data["email"] == api_outsider.user.email
     elif endpoint.method == "GET":
         assert response.data["items"] == []  # the outsider's own tenant has nothing yet
     else:  # a parentless create lands in the outsider's own tenant

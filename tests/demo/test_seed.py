@@ -303,3 +303,31 @@ def test_a_real_tenant_with_the_demo_slug_is_never_touched():
         seed_demo(scale=SMALL, reset=True)
     assert Tenant.objects.get(slug=DEMO_SLUG).pk == real.pk
     assert not Floor.unscoped.filter(tenant=real).exists()
+
+
+def test_the_demo_brings_an_operator_console_and_findable_people():
+    from deskwerk.demo.seed import OPERATOR_SLUG, OPERATOR_STAFF_EMAIL
+    from deskwerk.processor.selectors import operator_tenant
+    from deskwerk.profiles.models import Profile
+
+    result = seed_demo(scale=SMALL, now=WEDNESDAY_NOON)
+
+    operator = operator_tenant()
+    assert operator is not None and operator.slug == OPERATOR_SLUG
+    staff = User.unscoped.get(tenant=operator, email=OPERATOR_STAFF_EMAIL)
+    assert staff.check_password(DEMO_PASSWORD)
+    people = User.unscoped.filter(tenant=result.tenant).count()
+    shown = Profile.unscoped.filter(tenant=result.tenant, finder_choice="shown").count()
+    assert 0.5 * people < shown < people  # most, not all, chose to be shown
+
+
+def test_a_real_operator_tenant_is_left_alone():
+    from deskwerk.processor.selectors import operator_tenant
+    from deskwerk.processor.services import operator_tenant_create
+
+    real = operator_tenant_create(slug="ops", name="Real Operator GmbH")
+
+    seed_demo(scale=SMALL, now=WEDNESDAY_NOON, reset=True)
+
+    assert operator_tenant() == real
+    assert Tenant.objects.filter(kind=Tenant.Kind.OPERATOR).count() == 1

@@ -68,10 +68,17 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "tokens.manage": frozenset({OWNER}),
     # The tenant's side of the processing agreement: authorised persons, objections.
     "processor.manage": frozenset({OWNER}),
+    # The compliance report (DPA § 15): TOM status with evidence, for those who check it.
+    "compliance.report": frozenset({OWNER, AUDITOR, PRIVACY_OFFICER}),
     # Operator staff (only ever true for accounts of the operator tenant, see has_permission).
     "operator.tenants": frozenset(OPERATOR_ROLES),
     "operator.subprocessors": frozenset(OPERATOR_ROLES),
     "operator.breaches": frozenset(OPERATOR_ROLES),
+    # Support access and instructions (DPA § 7, deskwerk.support): the tenant's owners grant
+    # time-boxed support access; operator staff use it and record or flag instructions.
+    "support.grant": frozenset({OWNER}),
+    "operator.support": frozenset(OPERATOR_ROLES),
+    "operator.instructions": frozenset(OPERATOR_ROLES),
 }
 
 DEFAULT_MAX_ADMINS = 3
@@ -408,6 +415,31 @@ def grant_initial_roles(*, tenant: Tenant, user: User, admin: bool) -> None:
         for role in roles
     )
     forget_roles(user)
+
+
+def owner_grant_for_invitee(*, inviter: User | None, person: User) -> RoleGrant:
+    """The owner role an invitation as administrator promised, granted in the inviter's name.
+
+    The same rule as :func:`role_grant`: it waits for a second person's approval (four-eyes;
+    the inviter cannot approve it) unless the tenant has only one owner. Without this an
+    invitation would be a way round the four-eyes rule.
+    """
+    grant = RoleGrant.unscoped.create(
+        tenant_id=person.tenant_id, user=person, role=OWNER, granted_by=inviter
+    )
+    fields = ["user", "role", "state", "granted_by"]
+    if _owner_count(person.tenant_id) <= 1:
+        _activate(
+            grant,
+            approved_by=None,
+            warnings=["granted without a second approval: the tenant has only one owner"],
+        )
+        fields += ["activated_at", "warning"]
+    audit_record(
+        tenant=person.tenant, actor=inviter, action="role.grant", obj=grant, changed_fields=fields
+    )
+    forget_roles(person)
+    return grant
 
 
 # --- reading -----------------------------------------------------------------------------------

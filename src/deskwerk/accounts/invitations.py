@@ -61,9 +61,10 @@ def invitation_create(
 ) -> tuple[Invitation, str]:
     """Invite ``email`` into the actor's tenant; returns the invitation and the link's secret.
 
-    Refused: without ``people.manage`` (403), an address that already has an account in the
-    tenant (409 ``email_taken``), an address with a pending invitation (409
-    ``invitation_pending``), an unknown role or language (422).
+    Refused: without ``people.manage`` (403), as administrator without ``roles.grant`` (403),
+    an address that already has an account in the tenant (409 ``email_taken``), an address
+    with a pending invitation (409 ``invitation_pending``), an unknown role or language (422).
+    An invited administrator gets the owner role under the four-eyes rule on acceptance.
     """
     from deskwerk.access.roles import require_permission
 
@@ -77,6 +78,8 @@ def invitation_create(
         raise InvalidInput("that is not an e-mail address", code="invalid_email") from exc
     if role not in Membership.Role.values:
         raise InvalidInput(f"unknown role {role!r}", code="invalid_role")
+    if role == Membership.Role.ADMIN:
+        require_permission(actor, "roles.grant")  # only who may grant the owner role
     language = language or tenant_language(tenant)
     if language not in LANGUAGES:
         raise InvalidInput(f"language must be one of {LANGUAGES}", code="invalid_language")
@@ -227,10 +230,14 @@ def invitation_accept(*, tenant: Tenant, token: str, password: str, full_name: s
             tenant=tenant,
             email=locked.email,
             full_name=full_name.strip() or locked.full_name,
-            role=locked.role,
+            role=Membership.Role.MEMBER,
             password=password,
             actor=None,
         )
+        if locked.role == Membership.Role.ADMIN:
+            from deskwerk.access.roles import owner_grant_for_invitee
+
+            owner_grant_for_invitee(inviter=locked.invited_by, person=user)
         locked.accepted_at = timezone.now()
         locked.account = user
         locked.save(update_fields=["accepted_at", "account"])

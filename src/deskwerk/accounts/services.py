@@ -189,3 +189,27 @@ def user_deactivate(*, actor: User, person: User) -> User:
             )
         person_sessions_end(actor=actor, person=person)
     return person
+
+
+def user_reactivate(*, actor: User, person: User) -> User:
+    """Let a deactivated account sign in again (administrators). Its roles are as they were:
+    grants are not touched by deactivation, so nothing is handed out anew. Audited."""
+    from deskwerk.access.roles import forget_roles, has_permission
+
+    assert_same_tenant(actor.tenant, person)
+    if not has_permission(actor, "people.manage"):
+        raise NotFound("person not found")
+    with transaction.atomic():
+        person = User.unscoped.select_for_update().get(pk=person.pk)
+        if not person.is_active:
+            person.is_active = True
+            person.save(update_fields=["is_active"])
+            audit_record(
+                tenant=person.tenant,
+                actor=actor,
+                action="user.reactivate",
+                obj=person,
+                changed_fields=["is_active"],
+            )
+    forget_roles(person)
+    return person

@@ -18,14 +18,21 @@ from deskwerk.api.auth import AUTH, actor
 from deskwerk.api.schemas import ERRORS
 from deskwerk.audit.api import router as audit_router
 from deskwerk.bookings.api import router as bookings_router
+from deskwerk.breaches.api import operator_router as breaches_operator_router
+from deskwerk.breaches.api import router as breaches_router
+from deskwerk.compliance.api import router as compliance_router
 from deskwerk.notify.api import router as outbox_router
+from deskwerk.offboarding.api import router as offboarding_router
 from deskwerk.privacy.records_api import router as privacy_records_router
 from deskwerk.privacy.requests.api import router as privacy_requests_router
 from deskwerk.privacy.settings_api import router as privacy_settings_router
 from deskwerk.processor.api import operator_router
 from deskwerk.processor.api import router as processor_router
+from deskwerk.profiles.api import router as profiles_router
 from deskwerk.spaces.api import router as spaces_router
 from deskwerk.sso.api import router as sso_router
+from deskwerk.support.api import operator_router as support_operator_router
+from deskwerk.support.api import router as support_router
 from deskwerk.websessions.api import router as sessions_router
 
 api = NinjaAPI(
@@ -91,6 +98,8 @@ api.add_router("", privacy_records_router)
 api.add_router("", privacy_settings_router)
 api.add_router("", privacy_requests_router)
 api.add_router("", invitations_router)
+# Before people_router: its /people/{person_id} would swallow /people/finder.
+api.add_router("", profiles_router)
 api.add_router("", people_router)
 api.add_router("", audit_router)
 api.add_router("", outbox_router)
@@ -101,4 +110,10 @@ api.add_router("", mfa_router)
 api.add_router("", tokens_router)
 api.add_router("", processor_router)
 api.add_router("", operator_router)
+api.add_router("", offboarding_router)
+api.add_router("", breaches_router)
+api.add_router("", breaches_operator_router)
 api.add_router("", sso_router)
+api.add_router("", support_router)
+api.add_router("", support_operator_router)
+api.add_router("", compliance_router)

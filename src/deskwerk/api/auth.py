@@ -31,6 +31,10 @@ class BearerTokenAuth(HttpBearer):
         request.api_token = api_token  # type: ignore[attr-defined]
         bind_tenant(api_token.tenant)  # unbound by TenantContextMiddleware at the end
         hit(request, f"t:{api_token.tenant_id}:{api_token.pk}")
+        if _SUPPORT_HEADER in request.headers:  # operator staff under a support grant
+            if api_token.user is not None:
+                request.user = api_token.user
+            return _support(request, api_token.user)
         if api_token.user is None:  # a tenant service token: no person, only its scopes
             return ServicePrincipal(api_token, service_permissions(api_token))
         request.user = api_token.user
@@ -52,7 +56,19 @@ class TenantSessionAuth(SessionAuth):
         from deskwerk.accounts.mfa import refuse_if_mfa_setup_required
 
         refuse_if_mfa_setup_required(request, user)
+        if _SUPPORT_HEADER in request.headers:  # operator staff under a support grant
+            return _support(request, user)
         return user
+
+
+_SUPPORT_HEADER = "X-Deskwerk-Support-Tenant"
+
+
+def _support(request: HttpRequest, user: User | None) -> Any:
+    """The tenant named in the support header, for staff with a live grant (else 404)."""
+    from deskwerk.support.access import support_principal
+
+    return support_principal(request, user)
 
 
 AUTH = [BearerTokenAuth(), TenantSessionAuth()]

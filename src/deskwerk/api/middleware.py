@@ -10,9 +10,12 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 
 from deskwerk.api.errors import problem
+from deskwerk.profiles.photos import MAX_PHOTO_BYTES
 from deskwerk.spaces.plans import MAX_PLAN_BYTES
 
 _PLAN_UPLOAD = re.compile(r"^/api/v1/floors/\d+/plan$")
+_PHOTO_UPLOAD = "/api/v1/me/profile/photo"
+MULTIPART_OVERHEAD = 16 * 1024  # boundaries and part headers around the photo
 
 
 class ApiBodyLimitMiddleware:
@@ -28,6 +31,8 @@ class ApiBodyLimitMiddleware:
             limit = settings.API_MAX_BODY_BYTES
             if request.method == "PUT" and _PLAN_UPLOAD.match(request.path):
                 limit = MAX_PLAN_BYTES
+            elif request.method == "PUT" and request.path == _PHOTO_UPLOAD:
+                limit = MAX_PHOTO_BYTES + MULTIPART_OVERHEAD
             if length > limit:
                 return problem(
                     413,

@@ -34,6 +34,7 @@ from deskwerk.bookings.timeslots import DayPart, day_window
 from deskwerk.demo.floorplan import FloorLayout, Placed, office_layout, parking_layout, render_svg
 from deskwerk.demo.holidays import is_working_day
 from deskwerk.demo.names import email_for, people_names
+from deskwerk.profiles.models import Profile
 from deskwerk.spaces.models import (
     Amenity,
     Building,
@@ -49,6 +50,10 @@ from deskwerk.tenancy.services import tenant_create
 
 DEMO_SLUG = "neckarwerk"
 DEMO_NAME = "Neckarwerk Maschinenbau GmbH"
+FINDER_SHOWN_SHARE = 0.7
+OPERATOR_SLUG = "betrieb"  # the demo's operator tenant (only where there is no real one)
+OPERATOR_NAME = "Deskwerk Betrieb (Demo)"
+OPERATOR_STAFF_EMAIL = "olga.berger@betrieb.example"
 DEMO_DOMAIN = "neckarwerk.example"  # reserved (RFC 2606): no real mailbox is ever addressed
 DEMO_PASSWORD = "deskwerk-demo-2026"  # noqa: S105 - documented, shared by every demo account
 DEMO_TIMEZONE = "Europe/Berlin"
@@ -197,6 +202,8 @@ def seed_demo(
                 _restore_missing_plans(tenant, scale)
             added = _seed_bookings(tenant, scale, now, progress)
         tenant.save(update_fields=["settings"])
+        if created:
+            _ensure_demo_operator(DEMO_PASSWORD)
     return DemoResult(
         tenant=tenant, created=created, bookings_added=added, seconds=time.monotonic() - started
     )
@@ -380,6 +387,14 @@ def _create_people(tenant: Tenant, scale: DemoScale, now: dt.datetime, progress:
         for user in users
         for role in (["employee", "owner"] if user.full_name in ADMIN_NAMES else ["employee"])
     )
+    # Most demo people chose to be shown in the colleague finder (the tenant's default mode
+    # hides everyone who has not chosen); a fixed seed, apart from the bookings' one.
+    shown = random.Random(f"{VERSION}:finder")
+    Profile.unscoped.bulk_create(
+        Profile(tenant=tenant, user=user, finder_choice=Profile.FinderChoice.SHOWN)
+        for user in users
+        if user.full_name in fixed or shown.random() < FINDER_SHOWN_SHARE
+    )
     audit_record(
         tenant=tenant,
         actor=None,
@@ -389,6 +404,21 @@ def _create_people(tenant: Tenant, scale: DemoScale, now: dt.datetime, progress:
         changed_fields=["people", "spaces"],
     )
     progress("seeding people", len(users), len(users))
+
+
+def _ensure_demo_operator(password: str) -> Tenant | None:
+    """An operator tenant with one staff account, so the demo shows the operator console; only
+    on an installation that has none (a real operator tenant is never touched)."""
+    from deskwerk.processor.selectors import operator_tenant
+    from deskwerk.processor.services import operator_staff_create, operator_tenant_create
+
+    if operator_tenant() is not None or Tenant.objects.filter(slug=OPERATOR_SLUG).exists():
+        return None
+    tenant = operator_tenant_create(slug=OPERATOR_SLUG, name=OPERATOR_NAME)
+    operator_staff_create(
+        tenant=tenant, email=OPERATOR_STAFF_EMAIL, full_name="Olga Berger", password=password
+    )
+    return tenant
 
 
 # --- bookings ---------------------------------------------------------------------------------

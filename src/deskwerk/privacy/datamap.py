@@ -110,12 +110,16 @@ class ModelMap:
     the person. Further links are mere references to the person (who booked it for someone
     else): at erasure they are cut, and the rest of the row, which is about someone else, stays.
     Models without a link hold either no personal data or data reached another way (sessions).
+    ``unlinked`` says why a model holds personal data that no link can reach (free text that
+    may name someone, kept as documentation): such rows are not found by a person's export or
+    erasure, and the reason is shown in the records of processing.
     """
 
     label: str
     description: str
     links: tuple[str, ...]
     fields: dict[str, Rule] = field(default_factory=dict)
+    unlinked: str = ""
 
     @property
     def model(self) -> type[models.Model]:
@@ -130,13 +134,18 @@ REGISTRY: dict[str, ModelMap] = {}
 
 
 def declare(
-    label: str, *, description: str, fields: Mapping[str, Rule], links: tuple[str, ...] = ()
+    label: str,
+    *,
+    description: str,
+    fields: Mapping[str, Rule],
+    links: tuple[str, ...] = (),
+    unlinked: str = "",
 ) -> None:
     """Declare a model's fields. Called at import time of each app's ``privacy.py``."""
     if label in REGISTRY:
         raise ValueError(f"{label} is declared twice")
     REGISTRY[label] = ModelMap(
-        label=label, description=description, links=links, fields=dict(fields)
+        label=label, description=description, links=links, fields=dict(fields), unlinked=unlinked
     )
 
 

@@ -60,6 +60,8 @@ def map_as_rows() -> list[dict[str, Any]]:
                     "on_erasure": rule.on_erasure.value,
                     "hold": asdict(rule.hold) if rule.hold else None,
                 }
+                if model_map.unlinked:
+                    row["unlinked"] = model_map.unlinked
             else:
                 row |= {"personal": False, "reason": rule.reason}
             rows.append(row)

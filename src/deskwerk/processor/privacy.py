@@ -121,6 +121,10 @@ declare(
         "Notices between operator and tenant (subprocessors, instructions, breaches, support "
         "access, offboarding) as shown in the app; the same text went out by e-mail."
     ),
+    unlinked=(
+        "a notice's text may name authorised persons or operator staff in their role; it is "
+        "documentation of what was notified and is kept as such, not data about the person"
+    ),
     fields={
         "id": KEY,
         "tenant": TENANT,

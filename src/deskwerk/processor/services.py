@@ -153,6 +153,11 @@ def tenant_lifecycle_set(*, actor: User, tenant: Tenant, status: str) -> Tenant:
             )
         tenant_set_status(tenant=locked, status=status, actor=actor)
         _audit_operator(actor, "operator.tenant_status", obj=locked, changed_fields=["status"])
+        if status == Tenant.Status.TERMINATED:
+            # DPA § 14: return the data, then delete every copy (deskwerk.offboarding).
+            from deskwerk.offboarding.services import offboarding_start
+
+            offboarding_start(tenant=locked, actor=actor)
     return locked
 
 

@@ -116,7 +116,23 @@ class MoveForm(forms.Form):
     y = forms.FloatField(min_value=0, max_value=100)
 
 
-class ResourceForm(forms.Form):
+class _PlaceChoices(forms.Form):
+    """The kind, zone and amenity choices of a floor, shared by the place and the row form."""
+
+    def __init__(
+        self,
+        *args: Any,
+        zones: list[tuple[int, str]],
+        amenities: list[tuple[int, str]],
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["kind"].choices = kind_choices()  # type: ignore[attr-defined]
+        self.fields["zone"].choices = [("", _("No zone")), *zones]  # type: ignore[attr-defined]
+        self.fields["amenities"].choices = amenities  # type: ignore[attr-defined]
+
+
+class ResourceForm(_PlaceChoices):
     name = forms.CharField(label=_("Name"), max_length=100)
     kind = forms.ChoiceField(label=_("Kind"))
     capacity = forms.IntegerField(label=_("Seats"), min_value=1, max_value=1000, initial=1)
@@ -138,18 +154,6 @@ class ResourceForm(forms.Form):
         max_value=100,
     )
 
-    def __init__(
-        self,
-        *args: Any,
-        zones: list[tuple[int, str]],
-        amenities: list[tuple[int, str]],
-        **kwargs: Any,
-    ) -> None:
-        super().__init__(*args, **kwargs)
-        self.fields["kind"].choices = kind_choices()  # type: ignore[attr-defined]
-        self.fields["zone"].choices = [("", _("No zone")), *zones]  # type: ignore[attr-defined]
-        self.fields["amenities"].choices = amenities  # type: ignore[attr-defined]
-
 
 DIRECTION_CHOICES = [
     ("right", _("to the right")),
@@ -159,7 +163,7 @@ DIRECTION_CHOICES = [
 ]
 
 
-class BulkForm(forms.Form):
+class BulkForm(_PlaceChoices):
     name_prefix = forms.CharField(
         label=_("Name prefix"),
         max_length=90,
@@ -199,15 +203,3 @@ class BulkForm(forms.Form):
     amenities = forms.TypedMultipleChoiceField(
         label=_("Amenities"), coerce=int, required=False, widget=forms.CheckboxSelectMultiple
     )
-
-    def __init__(
-        self,
-        *args: Any,
-        zones: list[tuple[int, str]],
-        amenities: list[tuple[int, str]],
-        **kwargs: Any,
-    ) -> None:
-        super().__init__(*args, **kwargs)
-        self.fields["kind"].choices = kind_choices()  # type: ignore[attr-defined]
-        self.fields["zone"].choices = [("", _("No zone")), *zones]  # type: ignore[attr-defined]
-        self.fields["amenities"].choices = amenities  # type: ignore[attr-defined]

@@ -6,7 +6,7 @@ from django.urls import path
 from deskwerk.web import admin_views as v
 
 urlpatterns = [
-    path("admin/", v.spaces_index, name="admin"),
+    path("admin/", v.admin_index, name="admin"),
     path("admin/spaces/", v.spaces_index, name="admin-spaces"),
     path("admin/spaces/amenities/new/", v.amenity_create, name="admin-amenity-new"),
     path("admin/spaces/locations/new/", v.location_edit, name="admin-location-new"),

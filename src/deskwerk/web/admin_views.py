@@ -21,8 +21,9 @@ from django.contrib.auth.decorators import login_required
 from django.db.models import Count, Model
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
+from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from deskwerk.access.roles import has_permission
@@ -120,6 +121,42 @@ def friendly(exc: DomainError) -> str:
 
 # --- overview ------------------------------------------------------------------------------
 
+# The administration's sections: (URL name, label, permissions of which one suffices).
+SECTIONS: list[tuple[str, Any, tuple[str, ...]]] = [
+    ("web:admin-spaces", gettext_lazy("Spaces"), ("spaces.manage",)),
+    ("web:admin-people", gettext_lazy("People and roles"), ("people.manage", "roles.grant")),
+    ("web:admin-people-roles", gettext_lazy("Role report"), ("roles.grant", "audit.read")),
+    ("web:admin-settings", gettext_lazy("Settings"), ("tenant.settings", "privacy.settings")),
+]
+
+
+def admin_sections(request: HttpRequest) -> list[dict[str, Any]]:
+    """The sections the signed-in person may open (the tabs above every admin page)."""
+    items = []
+    for name, label, permissions in SECTIONS:
+        if not any(has_permission(request.user, p) for p in permissions):
+            continue
+        try:
+            url = reverse(name)
+        except NoReverseMatch:
+            continue
+        items.append({"url": url, "label": label, "active": request.path.startswith(url)})
+    # The role report lives under the people pages: only the most specific tab is current.
+    active = [i for i in items if i["active"]]
+    for item in active[:-1]:
+        item["active"] = False
+    return items
+
+
+@require_GET
+@login_required
+def admin_index(request: HttpRequest) -> HttpResponse:
+    """The "Admin" entry of the main navigation: the first section the person may use."""
+    sections = admin_sections(request)
+    if not sections:
+        return render(request, "admin/forbidden.html", status=403)
+    return redirect(sections[0]["url"])
+
 
 @require_GET
 @space_admin
@@ -141,6 +178,7 @@ def spaces_index(request: HttpRequest) -> HttpResponse:
         request,
         "admin/spaces.html",
         {
+            "sections": admin_sections(request),
             "locations": locations,
             "amenities": list(Amenity.objects.all()),
             "amenity_form": AmenityForm(),
@@ -217,6 +255,46 @@ def _save(
         return None
 
 
+def _space_edit(
+    request: HttpRequest,
+    *,
+    model: type[Model],
+    form_class: type[Any],
+    obj: Model | None,
+    fields: tuple[str, ...],
+    saved: str,
+    heading: str,
+    delete_name: str,
+    extra: dict[str, Any] | None = None,
+    parents: list[tuple[str, str]] | None = None,
+    created_url: Callable[[Model], str] | None = None,
+) -> HttpResponse:
+    """The create/edit page of a location, building or floor.
+
+    ``saved`` is the view's own translated message with a ``%(name)s`` placeholder (the
+    catalogue keeps one literal per kind); ``created_url`` is where a new object leads next.
+    """
+    initial = {f: getattr(obj, f) for f in fields} if obj else None
+    form = form_class(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        result = _save(request, form, model=model, obj=obj, extra=extra)
+        if result is not None:
+            messages.success(request, saved % {"name": form.cleaned_data["name"]})
+            if obj is None and created_url is not None:
+                return redirect(created_url(result))
+            return redirect("web:admin-spaces")
+    return _form_page(
+        request,
+        form=form,
+        heading=heading,
+        back=reverse("web:admin-spaces"),
+        obj=obj,
+        delete_url=reverse(delete_name, args=[obj.pk]) if obj else "",
+        parents=parents,
+        status=422 if request.method == "POST" else 200,
+    )
+
+
 def _delete(request: HttpRequest, obj: Model, back: str, name: str) -> HttpResponse:
     try:
         services.space_delete(actor=_actor(request), obj=obj)
@@ -227,46 +305,31 @@ def _delete(request: HttpRequest, obj: Model, back: str, name: str) -> HttpRespo
     return redirect("web:admin-spaces")
 
 
+LOCATION_FIELDS = (
+    "name",
+    "street",
+    "postal_code",
+    "city",
+    "country",
+    "timezone",
+    "work_day_start",
+    "work_day_end",
+)
+
+
 @require_http_methods(["GET", "POST"])
 @space_admin
 def location_edit(request: HttpRequest, location_id: int | None = None) -> HttpResponse:
     obj = _get(Location, location_id) if location_id else None
-    initial = (
-        {
-            f: getattr(obj, f)
-            for f in (
-                "name",
-                "street",
-                "postal_code",
-                "city",
-                "country",
-                "timezone",
-                "work_day_start",
-                "work_day_end",
-            )
-        }
-        if obj
-        else None
-    )
-    form = LocationForm(request.POST or None, initial=initial)
-    if (
-        request.method == "POST"
-        and form.is_valid()
-        and _save(request, form, model=Location, obj=obj) is not None
-    ):
-        messages.success(
-            request, _("Location %(name)s saved.") % {"name": form.cleaned_data["name"]}
-        )
-        return redirect("web:admin-spaces")
-    heading = _("Edit location %(name)s") % {"name": obj.name} if obj else _("New location")
-    return _form_page(
+    return _space_edit(
         request,
-        form=form,
-        heading=heading,
-        back=reverse("web:admin-spaces"),
+        model=Location,
+        form_class=LocationForm,
         obj=obj,
-        delete_url=reverse("web:admin-location-delete", args=[obj.pk]) if obj else "",
-        status=422 if request.method == "POST" else 200,
+        fields=LOCATION_FIELDS,
+        saved=_("Location %(name)s saved."),
+        heading=_("Edit location %(name)s") % {"name": obj.name} if obj else _("New location"),
+        delete_name="web:admin-location-delete",
     )
 
 
@@ -284,30 +347,21 @@ def building_edit(
 ) -> HttpResponse:
     obj = _get(Building, building_id) if building_id else None
     location = obj.location if obj else _get(Location, cast(int, location_id))
-    form = BuildingForm(request.POST or None, initial={"name": obj.name} if obj else None)
-    if (
-        request.method == "POST"
-        and form.is_valid()
-        and _save(request, form, model=Building, obj=obj, extra={"location": location})
-    ):
-        messages.success(
-            request, _("Building %(name)s saved.") % {"name": form.cleaned_data["name"]}
-        )
-        return redirect("web:admin-spaces")
-    heading = (
-        _("Edit building %(name)s") % {"name": obj.name}
-        if obj
-        else _("New building in %(location)s") % {"location": location.name}
-    )
-    return _form_page(
+    return _space_edit(
         request,
-        form=form,
-        heading=heading,
-        back=reverse("web:admin-spaces"),
+        model=Building,
+        form_class=BuildingForm,
         obj=obj,
-        delete_url=reverse("web:admin-building-delete", args=[obj.pk]) if obj else "",
+        fields=("name",),
+        saved=_("Building %(name)s saved."),
+        heading=(
+            _("Edit building %(name)s") % {"name": obj.name}
+            if obj
+            else _("New building in %(location)s") % {"location": location.name}
+        ),
+        delete_name="web:admin-building-delete",
+        extra={"location": location},
         parents=[(_("Location"), location.name)],
-        status=422 if request.method == "POST" else 200,
     )
 
 
@@ -325,32 +379,23 @@ def floor_edit(
 ) -> HttpResponse:
     obj = _get(Floor, floor_id) if floor_id else None
     building = obj.building if obj else _get(Building, cast(int, building_id))
-    form = FloorForm(
-        request.POST or None, initial={"name": obj.name, "level": obj.level} if obj else None
-    )
-    if request.method == "POST" and form.is_valid():
-        saved = _save(request, form, model=Floor, obj=obj, extra={"building": building})
-        if saved is not None:
-            messages.success(
-                request, _("Floor %(name)s saved.") % {"name": form.cleaned_data["name"]}
-            )
-            if obj is None:  # next step for a new floor: its drawing and places
-                return redirect("web:admin-floor-plan", saved.pk)
-            return redirect("web:admin-spaces")
-    heading = (
-        _("Edit floor %(name)s") % {"name": obj.name}
-        if obj
-        else _("New floor in %(building)s") % {"building": building.name}
-    )
-    return _form_page(
+    return _space_edit(
         request,
-        form=form,
-        heading=heading,
-        back=reverse("web:admin-spaces"),
+        model=Floor,
+        form_class=FloorForm,
         obj=obj,
-        delete_url=reverse("web:admin-floor-delete", args=[obj.pk]) if obj else "",
+        fields=("name", "level"),
+        saved=_("Floor %(name)s saved."),
+        heading=(
+            _("Edit floor %(name)s") % {"name": obj.name}
+            if obj
+            else _("New floor in %(building)s") % {"building": building.name}
+        ),
+        delete_name="web:admin-floor-delete",
+        extra={"building": building},
         parents=[(_("Location"), building.location.name), (_("Building"), building.name)],
-        status=422 if request.method == "POST" else 200,
+        # Next step for a new floor: its drawing and places.
+        created_url=lambda floor: reverse("web:admin-floor-plan", args=[floor.pk]),
     )
 
 

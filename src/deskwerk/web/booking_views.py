@@ -687,8 +687,15 @@ def today(request: HttpRequest) -> HttpResponse:
                 plan_query=f"floor={resource.floor_id}&date={day.isoformat()}&resource={rid}",
             )
         )
+    from deskwerk.web.people_views import favourite_offers  # it imports this module
+
     return render(
         request,
         "book/today.html",
-        {"today_rows": today_rows, "next_rows": next_rows, "again": again},
+        {
+            "today_rows": today_rows,
+            "next_rows": next_rows,
+            "again": again,
+            "favourites": favourite_offers(user, now),
+        },
     )

@@ -18,7 +18,7 @@ NAV: list[tuple[str, Any, bool]] = [
     ("web:home", _("Today"), False),
     ("web:plan", _("Floor plans"), False),
     ("web:bookings", _("My bookings"), False),
-    ("web:colleagues", _("Colleagues"), False),
+    ("web:finder", _("Colleagues"), False),
     ("web:admin", _("Admin"), True),
 ]
 

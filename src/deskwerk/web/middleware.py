@@ -10,8 +10,10 @@ from collections.abc import Callable
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.cache import patch_vary_headers
+
+from deskwerk.tenancy.context import current_tenant_or_none
 
 # No inline script or style anywhere, no eval, no framing, forms post only to us.
 CONTENT_SECURITY_POLICY = "; ".join(
@@ -99,10 +101,16 @@ class LanguageMiddleware:
         language = request_language(request)
         translation.activate(language)
         request.LANGUAGE_CODE = language
+        # Pages show times in the tenant's time zone (booking pages narrow it to the
+        # location's); the API answers with explicit offsets and is left alone.
+        tenant = current_tenant_or_none()
+        if tenant is not None and not request.path.startswith("/api/"):
+            timezone.activate(tenant.default_timezone)
         try:
             response = self.get_response(request)
         finally:
             translation.activate(settings.LANGUAGE_CODE)
+            timezone.deactivate()
         patch_vary_headers(response, ("Accept-Language", "Cookie"))
         response.headers.setdefault("Content-Language", language)
         return response

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from deskwerk.web import language, views
+from deskwerk.web import language, offboarding_urls, views
 
 app_name = "web"
 
@@ -10,4 +10,5 @@ urlpatterns = [
     path("", views.tenant_picker, name="tenant-picker"),
     path("health", views.health, name="health"),
     path("language/", language.set_language, name="language"),
+    *offboarding_urls.public_urlpatterns,  # the archive download of a terminated tenant
 ]
