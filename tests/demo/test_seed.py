@@ -313,7 +313,8 @@ def test_the_demo_brings_an_operator_console_and_findable_people():
     result = seed_demo(scale=SMALL, now=WEDNESDAY_NOON)
 
     operator = operator_tenant()
-    assert operator is not None and operator.slug == OPERATOR_SLUG
+    assert operator is not None
+    assert operator.slug == OPERATOR_SLUG
     staff = User.unscoped.get(tenant=operator, email=OPERATOR_STAFF_EMAIL)
     assert staff.check_password(DEMO_PASSWORD)
     people = User.unscoped.filter(tenant=result.tenant).count()
