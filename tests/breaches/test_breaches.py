@@ -556,3 +556,32 @@ def test_a_complete_notice_carries_every_art_33_3_content(
     assert "Still to follow" not in text
     html = received.message.get_body(preferencelist=("html",)).get_content()
     assert COMPLETE["measures"] in html
+
+
+def test_closing_tells_the_notified_tenants_why(
+    record, staff_api, at, tenant, other_tenant, owner, smtp_server,
+    django_capture_on_commit_callbacks,
+):  # fmt: skip
+    """Only tenants that were told of the breach hear it is closed (a draft never notified
+    closes silently), by mail and in the app."""
+    make_user(other_tenant, "admin@other.test", "admin")
+    told = record(**COMPLETE)
+    _post(staff_api, f"/operator/breaches/{told}/notify", {}, django_capture_on_commit_callbacks)
+    untold = record(tenants=[other_tenant])
+    server = smtp_server("none")
+
+    for breach_id in (told, untold):
+        closed = _post(
+            staff_api,
+            f"/operator/breaches/{breach_id}/close",
+            {"note": "Contained; keys rotated."},
+            django_capture_on_commit_callbacks,
+        )
+        assert closed.status_code == 200, closed.data
+
+    [message] = server.received
+    assert message.rcpt_tos == [owner.email]
+    assert message.message["Subject"].strip().endswith(f"Nr. {told}: abgeschlossen")
+    assert "Contained; keys rotated." in _text(message)
+    assert Notice.unscoped.filter(tenant=tenant, template="breach_closed").count() == 1
+    assert not Notice.unscoped.filter(tenant=other_tenant, template="breach_closed").exists()

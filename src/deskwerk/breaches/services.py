@@ -419,7 +419,8 @@ def breach_follow_up(
 def breach_close(
     *, actor: User, breach: Breach, note: str, now: dt.datetime | None = None
 ) -> Breach:
-    """Close the incident with a note; reminders stop, the record and notices stay."""
+    """Close the incident with a note; reminders stop, the record and notices stay, and every
+    tenant that was notified gets a closing notice with the note."""
     require_operator(actor, PERMISSION)
     note = _clean_text("note", note)
     if not note:
@@ -436,6 +437,12 @@ def breach_close(
         _audit_all(
             actor, "breach.close", locked, _tenants(locked), ["closed_at", "closing_note", "status"]
         )
+        # Tenants that were told of the breach are told it is closed, and why.
+        told = BreachTenant.unscoped.filter(
+            breach=locked, first_notified_at__isnull=False
+        ).select_related("tenant")
+        for link in told.order_by("tenant_id"):
+            notify_tenant(link.tenant, "breach_closed", {"breach": locked, "note": note})
     return locked
 
 
