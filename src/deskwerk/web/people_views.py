@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import secrets
+from collections.abc import Callable
 from typing import Any, cast
 
 from django.contrib import messages
@@ -219,43 +220,52 @@ def person_photo(request: HttpRequest, person_id: int) -> HttpResponse:
 # --- favourites --------------------------------------------------------------------------------
 
 
-@require_POST
-@signed_in
-def favourite_resource(request: HttpRequest, resource_id: int) -> HttpResponse:
-    """``action`` add or remove; back to ``next`` (the plan, the home page, the profile)."""
-    user = _person(request)
-    target = _back(request, reverse("web:profile"))
+def _toggle_favourite(
+    request: HttpRequest,
+    *,
+    default_back: str,
+    add: Callable[[], object],
+    remove: Callable[[], object],
+) -> HttpResponse:
+    """``action`` add or remove; back to ``next`` (the plan, the home page, the finder, the
+    profile); a foreign or unknown id is 404."""
+    target = _back(request, default_back)
     try:
         if request.POST.get("action") == "remove":
-            services.favourite_resource_remove(actor=user, resource_id=resource_id)
+            remove()
             messages.success(request, _("Removed from your favourites."))
         else:
-            services.favourite_resource_add(actor=user, resource_id=resource_id)
+            add()
             messages.success(request, _("Added to your favourites."))
     except DomainError as exc:
         if exc.code == "not_found":
             raise Http404 from exc
         messages.error(request, friendly(exc))
     return redirect(target)
+
+
+@require_POST
+@signed_in
+def favourite_resource(request: HttpRequest, resource_id: int) -> HttpResponse:
+    user = _person(request)
+    return _toggle_favourite(
+        request,
+        default_back=reverse("web:profile"),
+        add=lambda: services.favourite_resource_add(actor=user, resource_id=resource_id),
+        remove=lambda: services.favourite_resource_remove(actor=user, resource_id=resource_id),
+    )
 
 
 @require_POST
 @signed_in
 def favourite_colleague(request: HttpRequest, person_id: int) -> HttpResponse:
     user = _person(request)
-    target = _back(request, reverse("web:finder"))
-    try:
-        if request.POST.get("action") == "remove":
-            services.favourite_colleague_remove(actor=user, person_id=person_id)
-            messages.success(request, _("Removed from your favourites."))
-        else:
-            services.favourite_colleague_add(actor=user, person_id=person_id)
-            messages.success(request, _("Added to your favourites."))
-    except DomainError as exc:
-        if exc.code == "not_found":
-            raise Http404 from exc
-        messages.error(request, friendly(exc))
-    return redirect(target)
+    return _toggle_favourite(
+        request,
+        default_back=reverse("web:finder"),
+        add=lambda: services.favourite_colleague_add(actor=user, person_id=person_id),
+        remove=lambda: services.favourite_colleague_remove(actor=user, person_id=person_id),
+    )
 
 
 # --- the finder --------------------------------------------------------------------------------
