@@ -203,6 +203,7 @@ def test_setting_up_an_app_through_the_pages(tenant, member, django_capture_on_c
     assert "mfa.activated" in actions(member)
     assert signed_in_as(client) == member.pk  # this browser stays signed in,
     assert signed_in_as(elsewhere) is None  # every other session ends (ASVS 7.4.3)
+    assert _factor_mails(member) == ["Der Anmeldeschutz Ihres Kontos bei ACME GmbH wurde geändert"]
 
 
 def test_removing_the_app_is_audited(tenant, member, django_capture_on_commit_callbacks):
@@ -217,6 +218,32 @@ def test_removing_the_app_is_audited(tenant, member, django_capture_on_commit_ca
     assert response.status_code == 302, response.content[:300]
     assert not Authenticator.objects.filter(user_id=member.pk).exists()  # codes go too
     assert actions(member).count("mfa.deactivated") == 2  # the app and the recovery codes
+    assert len(_factor_mails(member)) == 1  # told of the removal (the kit adds without pages)
+
+
+def _factor_mails(person) -> list[str]:
+    """Subjects of the "your second factors changed" notices to ``person`` (ASVS 6.3.7)."""
+    from deskwerk.notify.models import OutgoingMail
+
+    return list(
+        OutgoingMail.unscoped.filter(recipient=person, template="second_factor_changed")
+        .order_by("pk")
+        .values_list("subject", flat=True)
+    )
+
+
+def test_a_factor_reset_by_an_administrator_is_told_to_the_person(tenant, owner, member):
+    from deskwerk.accounts.mfa import mfa_reset
+    from deskwerk.tenancy.context import tenant_context
+
+    add_totp(member)
+    before = len(_factor_mails(member))
+
+    with tenant_context(tenant):
+        assert mfa_reset(actor=owner, person=member) == 2
+        assert mfa_reset(actor=owner, person=member) == 0  # nothing left: no second notice
+
+    assert len(_factor_mails(member)) == before + 1
 
 
 def test_secrets_follow_key_rotation(settings):

@@ -315,7 +315,8 @@ def mfa_reset(*, actor: User, person: User) -> int:
     """An administrator (``people.manage``) removes every factor of a person who lost theirs
     (ASVS 6.4.4/6.5.6): the person's sessions end, the next sign-in is by password, and the
     policy then asks for a new factor. Proving who asked is the administrator's duty, outside
-    the app. Audited (``mfa.reset``). Returns the number of factors removed."""
+    the app. Audited (``mfa.reset``); the person is told by e-mail. Returns the number of
+    factors removed."""
     from deskwerk.access.roles import require_permission
     from deskwerk.tenancy.services import assert_same_tenant
     from deskwerk.websessions.services import person_sessions_end
@@ -332,6 +333,8 @@ def mfa_reset(*, actor: User, person: User) -> int:
             changed_fields=["authenticators"],
         )
         person_sessions_end(actor=None, person=person)
+        if count:
+            _tell(person, "reset")
     return count
 
 
@@ -425,6 +428,23 @@ def _audit(user: Any, action: str, authenticator: Authenticator | None, **_: Any
     )
 
 
+def _tell(user: Any, change: str, kind: str = "") -> None:
+    """Tell the person that their second factors changed (ASVS 6.3.7): a stranger who added
+    their own key, or removed the owner's, does not go unnoticed."""
+    from deskwerk.accounts.invitations import tenant_language
+    from deskwerk.notify.services import send_mail_message
+
+    if not isinstance(user, User) or not user.email:
+        return
+    send_mail_message(
+        tenant=user.tenant,
+        to=[user],
+        template="second_factor_changed",
+        context={"name": user.full_name, "change": change, "kind": kind},
+        language=tenant_language(user.tenant),
+    )
+
+
 def _end_other_sessions(request: HttpRequest | None, user: Any) -> None:
     """After a factor is added or removed, every other session of the person ends (ASVS
     7.4.3): a thief's session does not outlive the owner's new protection."""
@@ -445,6 +465,7 @@ def _added(
     _audit(user, "mfa.activated", authenticator)
     if authenticator.type != Authenticator.Type.RECOVERY_CODES:
         _end_other_sessions(request, user)
+        _tell(user, "added", str(authenticator.type))
 
 
 @receiver(signals.authenticator_removed)
@@ -454,11 +475,13 @@ def _removed(
     _audit(user, "mfa.deactivated", authenticator)
     if authenticator.type != Authenticator.Type.RECOVERY_CODES:
         _end_other_sessions(request, user)
+        _tell(user, "removed", str(authenticator.type))
 
 
 @receiver(signals.authenticator_reset)
 def _reset(sender: Any, user: Any, authenticator: Authenticator, **kwargs: Any) -> None:
     _audit(user, "mfa.recovery_codes_regenerated", authenticator)
+    _tell(user, "recovery_codes")
 
 
 @receiver(signals.authenticator_used)
