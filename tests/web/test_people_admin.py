@@ -71,6 +71,7 @@ def actions(
         (f"{BASE}/{member.pk}/deactivate/", {}),
         (f"{BASE}/{member.pk}/reactivate/", {}),
         (f"{BASE}/{member.pk}/second-factors/reset/", {}),
+        (f"{BASE}/{member.pk}/password/reset-link/", {}),
         (f"{BASE}/grants/{grant.pk}/approve/", {}),
         (f"{BASE}/grants/{grant.pk}/reject/", {}),
         (f"{BASE}/grants/{grant.pk}/revoke/", {}),
@@ -448,3 +449,41 @@ def test_ids_that_do_not_exist_are_404_never_an_error(owner):
         f"{BASE}/invitations/{huge}/withdraw/",
     ]:
         assert client.post(path, {"role": "receptionist"}).status_code == 404, path
+
+
+def test_an_administrator_sends_a_reset_link_and_never_sees_a_password(
+    owner, member, django_capture_on_commit_callbacks
+):
+    """ASVS 6.4.6: the person chooses the new password through the e-mailed link."""
+    import re
+
+    from django.core import mail as django_mail
+
+    client = signed_in(owner)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(f"{BASE}/{member.pk}/password/reset-link/")
+
+    assert response.status_code == 302
+    [message] = [m for m in django_mail.outbox if m.to == [member.email]]
+    [link] = re.findall(
+        r"http://testserver(/t/acme/accounts/password/reset/key/\S+/)", message.body
+    )
+    assert AuditEvent.unscoped.filter(
+        tenant=member.tenant, action="password.reset_sent", actor_id=owner.pk
+    ).exists()
+    assert PASSWORD not in message.body
+    # The link is the person's own self-service reset: it opens the form to choose one.
+    page = Client().get(link, follow=True)
+    assert page.status_code == 200
+    assert b"password1" in page.content
+
+
+def test_no_reset_link_for_an_account_without_a_password(owner, member):
+    member.set_unusable_password()  # signs in by single sign-on only
+    member.save(update_fields=["password"])
+    client = signed_in(owner)
+
+    response = client.post(f"{BASE}/{member.pk}/password/reset-link/", follow=True)
+
+    assert "has no password to reset" in text(response)
+    assert not AuditEvent.unscoped.filter(action="password.reset_sent").exists()

@@ -32,6 +32,11 @@ urlpatterns = [
         name="admin-person-mfa-reset",
     ),
     path(
+        "admin/people/<int:person_id>/password/reset-link/",
+        v.person_reset_link,
+        name="admin-person-reset-link",
+    ),
+    path(
         "admin/people/grants/<int:grant_id>/approve/", v.grant_approve, name="admin-grant-approve"
     ),
     path("admin/people/grants/<int:grant_id>/reject/", v.grant_reject, name="admin-grant-reject"),

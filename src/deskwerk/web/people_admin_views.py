@@ -54,6 +54,7 @@ from deskwerk.accounts.invitations import (
 from deskwerk.accounts.mfa import mfa_reset, recently_authenticated
 from deskwerk.accounts.models import Invitation, User
 from deskwerk.accounts.services import user_deactivate, user_reactivate
+from deskwerk.audit.services import audit_record
 from deskwerk.core.errors import DomainError
 from deskwerk.web.admin_views import admin_sections
 
@@ -614,6 +615,38 @@ def person_mfa_reset(request: HttpRequest, person_id: int) -> HttpResponse:
                 "next sign-in they set up a new one if your policy asks for it."
             )
             % {"count": removed, "name": person},
+        )
+    return _back_to_person(person.pk)
+
+
+@require_POST
+@allowed("people.manage")
+def person_reset_link(request: HttpRequest, person_id: int) -> HttpResponse:
+    """Send the person allauth's password-reset link (ASVS 6.4.6): the administrator never
+    chooses or sees a password; the link works once, for an hour, like a self-service reset."""
+    from deskwerk.accounts.forms import TenantResetPasswordForm, reset_candidates
+
+    person = _person(person_id)
+    if not person.is_active or not reset_candidates(person.tenant, person.email):
+        messages.error(
+            request,
+            _("%(name)s has no password to reset (deactivated, or signs in by single sign-on).")
+            % {"name": person},
+        )
+        return _back_to_person(person.pk)
+    form = TenantResetPasswordForm(data={"email": person.email})
+    if form.is_valid():
+        form.save(request)
+        audit_record(
+            tenant=person.tenant,
+            actor=_actor(request),
+            action="password.reset_sent",
+            obj=person,
+        )
+        messages.success(
+            request,
+            _("A link to choose a new password was sent to %(email)s; it works once, for an hour.")
+            % {"email": person.email},
         )
     return _back_to_person(person.pk)
 
