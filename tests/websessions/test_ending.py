@@ -185,3 +185,26 @@ def test_outsiders_get_404_for_this_tenants_sessions_and_people(member, outsider
     assert_problem(foreign.delete(f"/people/{member.pk}/sessions"), 404, "not_found")
     assert foreign.get("/sessions").data["items"] == []
     assert signed_in_as(browser) == member.email
+
+
+def test_ending_another_own_session_over_an_old_sign_in_needs_reauthentication(member, keys):
+    """ASVS 7.5.2 over the API: a session must prove itself again; a token is not asked."""
+    import datetime as dt
+
+    import time_machine
+    from django.utils import timezone
+
+    laptop, phone = browser_login(member), browser_login(member, agent=CHROME)
+    items = laptop.get("/api/v1/sessions").json()["items"]
+    phone_id = next(i["id"] for i in items if not i["current"])
+    mine = next(i["id"] for i in items if i["current"])
+
+    with time_machine.travel(timezone.now() + dt.timedelta(minutes=11)):
+        response = laptop.delete(f"/api/v1/sessions/{phone_id}", headers=csrf(laptop))
+        assert response.status_code == 403
+        assert response.json()["code"] == "reauthentication_required"
+        assert signed_in_as(phone) == member.email
+        # By token: no session to prove, the token is the credential (decision 0020).
+        assert Api(member).delete(f"/sessions/{phone_id}").status_code == 204
+        # Signing oneself out needs no proof.
+        assert laptop.delete(f"/api/v1/sessions/{mine}", headers=csrf(laptop)).status_code == 204

@@ -7,6 +7,7 @@ import pytest
 
 from deskwerk.audit.models import AuditEvent
 from deskwerk.websessions.models import WebSession
+from tests.conftest import PASSWORD
 from tests.websessions.conftest import browser_login, signed_in_as
 
 pytestmark = pytest.mark.django_db
@@ -82,3 +83,36 @@ def test_ending_requires_post_with_csrf(member):
     assert laptop.get(f"/t/acme/me/sessions/{mine.public_id}/end/").status_code == 405
     assert laptop.post(f"/t/acme/me/sessions/{mine.public_id}/end/").status_code == 403
     assert WebSession.objects.filter(pk=mine.pk).exists()
+
+
+def test_ending_other_sessions_over_an_old_sign_in_asks_to_confirm_first(member):
+    """ASVS 7.5.2: ending sessions other than this one needs a sign-in or re-authentication in
+    the last ten minutes; signing this browser out needs none."""
+    import datetime as dt
+
+    import time_machine
+    from django.utils import timezone
+
+    laptop = browser_login(member)
+    phone = browser_login(member, agent=PHONE)
+    phone_id = WebSession.objects.filter(user_id=member.pk, device__icontains="Android").get()
+
+    with time_machine.travel(timezone.now() + dt.timedelta(minutes=11)):
+        for url in (
+            f"/t/acme/me/sessions/{phone_id.public_id}/end/",
+            "/t/acme/me/sessions/end-others/",
+        ):
+            response = post(laptop, url)
+            assert response.status_code == 302
+            assert response["Location"].startswith("/t/acme/accounts/reauthenticate/"), url
+            assert "next=%2Ft%2Facme%2Fme%2Fsessions%2F" in response["Location"]
+        assert signed_in_as(phone) == member.email  # nothing ended
+        assert not AuditEvent.unscoped.filter(action="session.end").exists()
+
+        confirmed = laptop.post(
+            "/t/acme/accounts/reauthenticate/",
+            {"password": PASSWORD, "csrfmiddlewaretoken": laptop.cookies["csrftoken"].value},
+        )
+        assert confirmed.status_code == 302
+        assert post(laptop, f"/t/acme/me/sessions/{phone_id.public_id}/end/").status_code == 302
+        assert signed_in_as(phone) == 401

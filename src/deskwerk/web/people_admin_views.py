@@ -16,7 +16,6 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any, cast
 
-from allauth.account.adapter import get_adapter as get_account_adapter
 from allauth.mfa.models import Authenticator
 from django import forms
 from django.contrib import messages
@@ -51,12 +50,13 @@ from deskwerk.accounts.invitations import (
     invitation_revoke,
     tenant_language,
 )
-from deskwerk.accounts.mfa import mfa_reset, recently_authenticated
+from deskwerk.accounts.mfa import mfa_reset
 from deskwerk.accounts.models import Invitation, User
 from deskwerk.accounts.services import user_deactivate, user_reactivate
 from deskwerk.audit.services import audit_record
 from deskwerk.core.errors import DomainError
 from deskwerk.web.admin_views import admin_sections
+from deskwerk.web.reauth import confirm_first
 
 PAGE_SIZE = 25
 View = Callable[..., HttpResponse]
@@ -153,27 +153,6 @@ def allowed(*permissions: str) -> Callable[[View], View]:
         return wrapper
 
     return decorator
-
-
-def _confirm_first(request: HttpRequest, back: str) -> HttpResponse | None:
-    """The API's re-authentication rule for pages (decision 0020): without a sign-in or
-    re-authentication in the last ten minutes, send the person to confirm it is them (password
-    or second factor), then back to ``back``, where the form waits filled in.
-
-    allauth could replay the posted form itself, but its replay resolves the full path and so
-    misses the tenant's URLs; coming back to the page is as safe and plain.
-    """
-    if recently_authenticated(request):
-        return None
-    methods = get_account_adapter().get_reauthentication_methods(request.user)
-    if not methods:  # no password and no factor (single sign-on only): sign in again
-        messages.info(request, _("Sign in again to do this."))
-        return redirect(f"{reverse('web:login')}?{urlencode({'next': back})}")
-    messages.info(
-        request,
-        _("Please confirm it is you first; then check the form and send it again."),
-    )
-    return redirect(f"{methods[0]['url']}?{urlencode({'next': back})}")
 
 
 def _person(person_id: int) -> User:
@@ -491,7 +470,7 @@ def person_grant(request: HttpRequest, person_id: int) -> HttpResponse:
     if form.cleaned_data["until"]:
         query["until"] = form.cleaned_data["until"].isoformat()
     back = f"{reverse('web:admin-person', args=[person.pk])}?{urlencode(query)}"
-    confirm = _confirm_first(request, back)
+    confirm = confirm_first(request, back)
     if confirm is not None:
         return confirm
     try:
@@ -532,7 +511,7 @@ def _grant_action(
     else:
         back = reverse("web:admin-person", args=[grant.user_id])
     if fresh:
-        confirm = _confirm_first(request, back)
+        confirm = confirm_first(request, back)
         if confirm is not None:
             return confirm
     try:
@@ -600,7 +579,7 @@ def person_reactivate(request: HttpRequest, person_id: int) -> HttpResponse:
 def person_mfa_reset(request: HttpRequest, person_id: int) -> HttpResponse:
     """Remove every second factor of a person who lost theirs (after checking who asks)."""
     person = _person(person_id)
-    confirm = _confirm_first(request, reverse("web:admin-person", args=[person.pk]))
+    confirm = confirm_first(request, reverse("web:admin-person", args=[person.pk]))
     if confirm is not None:
         return confirm
     try:

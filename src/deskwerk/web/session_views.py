@@ -6,15 +6,21 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from deskwerk.accounts.models import User
 from deskwerk.core.errors import NotFound
+from deskwerk.web.reauth import confirm_first
 from deskwerk.websessions.models import WebSession
 from deskwerk.websessions.selectors import sessions_of_person
 from deskwerk.websessions.services import person_sessions_end, session_end
 from deskwerk.websessions.store import SessionStore
+
+
+def _again() -> str:
+    return _("Please confirm it is you first, then end the sessions again.")
 
 
 def _current_public_id(request: HttpRequest) -> int | None:
@@ -42,6 +48,10 @@ def session_end_view(request: HttpRequest, public_id: int) -> HttpResponse:
     session = WebSession.objects.filter(public_id=public_id, user_id=person.pk).first()
     if session is None:
         raise Http404("session not found")
+    if public_id != _current_public_id(request):  # signing out needs no proof; ending others does
+        confirm = confirm_first(request, reverse("web:sessions"), _again())
+        if confirm is not None:
+            return confirm
     try:
         session_end(actor=request.user, session=session)  # type: ignore[arg-type]
     except NotFound as exc:
@@ -56,6 +66,9 @@ def session_end_view(request: HttpRequest, public_id: int) -> HttpResponse:
 @require_POST
 def sessions_end_others_view(request: HttpRequest) -> HttpResponse:
     """Sign out everywhere else: every session but this one."""
+    confirm = confirm_first(request, reverse("web:sessions"), _again())
+    if confirm is not None:
+        return confirm
     count = person_sessions_end(
         actor=request.user,  # type: ignore[arg-type]
         person=request.user,  # type: ignore[arg-type]

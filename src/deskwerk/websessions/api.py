@@ -13,6 +13,7 @@ from django.http import HttpRequest
 from ninja import Router, Schema, Status
 
 from deskwerk.access.roles import has_permission
+from deskwerk.accounts.mfa import require_recent_authentication
 from deskwerk.accounts.models import User
 from deskwerk.api.auth import actor, require_scope
 from deskwerk.api.schemas import ERRORS, Page
@@ -100,6 +101,8 @@ def session_delete(request: HttpRequest, session_id: int) -> Any:
         raise NotFound("session not found")
     if session.user_id != user.pk:
         user = require_scope(request, SCOPE)
+    elif session.public_id != _current_id(request):
+        require_recent_authentication(request)  # ASVS 7.5.2: ending others proves it is you
     session_end(actor=user, session=session)
     return Status(204, None)
 
