@@ -341,12 +341,9 @@ def notify_operator(template: str, context: dict[str, Any]) -> None:
     _deliver(tenant, to, template, context)
 
 
-_notify_operator = notify_operator
-
-
 def _notify_operator_of_persons(tenant: Tenant, *, change: str) -> None:
     persons = list(AuthorisedPerson.unscoped.filter(tenant=tenant))
-    _notify_operator(
+    notify_operator(
         "authorised_persons_changed",
         {
             "customer_name": tenant.name,
@@ -363,9 +360,6 @@ def notify_tenant(tenant: Tenant, template: str, context: dict[str, Any]) -> int
     e-mail and in the tenant's notices; returns the number of mails queued."""
     recipients = authorised_recipients(tenant)
     return _deliver(tenant, [r.email for r in recipients], template, context)
-
-
-_notify_tenant = notify_tenant
 
 
 def _deliver(
@@ -457,7 +451,7 @@ def subprocessor_announce(
         _history(sub, SubprocessorChange.Action.ANNOUNCED, now)
         fields = ["name", "address", "country", "service", "status", "objection_deadline"]
         for tenant in _audit_everywhere(actor, "subprocessor.announce", sub, fields):
-            _notify_tenant(tenant, "subprocessor_announced", {"sub": sub})
+            notify_tenant(tenant, "subprocessor_announced", {"sub": sub})
     return sub
 
 
@@ -516,7 +510,7 @@ def objection_create(
             changed_fields=["subprocessor", "reason"],
         )
         _audit_operator(None, "subprocessor.objection_received", obj=objection)
-        _notify_operator(
+        notify_operator(
             "subprocessor_objection",
             {
                 "customer_name": tenant.name,
@@ -564,7 +558,7 @@ def objection_resolve(*, actor: User, objection: Objection, resolution: str) -> 
             changed_fields=fields,
         )
         _audit_operator(actor, "subprocessor.objection_resolve", obj=locked, changed_fields=fields)
-        _notify_tenant(
+        notify_tenant(
             locked.tenant,
             "subprocessor_objection_resolved",
             {"sub": locked.subprocessor, "objection": locked},

@@ -21,13 +21,11 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from deskwerk.access.roles import has_permission
-from deskwerk.accounts.mfa import recently_authenticated
 from deskwerk.accounts.models import User
 from deskwerk.breaches.api import people_csv
 from deskwerk.breaches.models import CONTENT_FIELDS, Breach, BreachNotice, BreachTenant
@@ -47,6 +45,7 @@ from deskwerk.breaches.services import (
 )
 from deskwerk.core.errors import DomainError, NotFound
 from deskwerk.tenancy.models import Tenant
+from deskwerk.web.reauth import confirm_first
 
 View = Callable[..., HttpResponse]
 
@@ -403,10 +402,10 @@ def breach_detail(request: HttpRequest, breach_id: int) -> HttpResponse:
 def breach_export(request: HttpRequest, breach_id: int) -> HttpResponse:
     """The Art. 34 CSV; a session that has not proved itself lately re-authenticates first."""
     breach, _link = _tenant_breach(request, breach_id)
-    if not recently_authenticated(request):
-        messages.info(request, _("Confirm it is you, then start the export again."))
-        back = reverse("web:breach", kwargs={"breach_id": breach.pk})
-        return redirect(reverse("account_reauthenticate") + "?" + urlencode({"next": back}))
+    back = reverse("web:breach", kwargs={"breach_id": breach.pk})
+    confirm = confirm_first(request, back, _("Confirm it is you, then start the export again."))
+    if confirm is not None:
+        return confirm
     form = ExportForm(request.POST)
     if not form.is_valid():
         return _detail(request, breach_id, form, 422)

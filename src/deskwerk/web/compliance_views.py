@@ -70,12 +70,6 @@ def may_use_hub(user: Any) -> bool:
     return has_permission(user, "compliance.report") or may_act_as_authorised(user)
 
 
-def in_tenant_zone(request: HttpRequest) -> Any:
-    """Show times in the tenant's time zone (the pages compare them with deadlines)."""
-    tenant = getattr(request, "tenant", None)
-    return timezone.override(tenant.default_timezone if tenant is not None else "UTC")
-
-
 def _forbidden(request: HttpRequest) -> HttpResponse:
     return render(request, "compliance/forbidden.html", status=403)
 
@@ -88,8 +82,7 @@ def hub_member(view: View) -> View:
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         if not may_use_hub(request.user):
             return _forbidden(request)
-        with in_tenant_zone(request):
-            return view(request, *args, **kwargs)
+        return view(request, *args, **kwargs)
 
     return wrapper
 
@@ -164,8 +157,7 @@ def report_page(request: HttpRequest) -> HttpResponse:
     if refused is not None:
         return refused
     report = compliance_report(actor=_actor(request), fmt="html")
-    with in_tenant_zone(request):
-        return render(request, "compliance/report.html", {"report": report})
+    return render(request, "compliance/report.html", {"report": report})
 
 
 @require_GET

@@ -344,7 +344,6 @@ def _list_page(request: HttpRequest, invite_form: InviteForm, status: int = 200)
             "may_people": may_people,
             "may_roles": has_permission(actor, "roles.grant"),
             "may_see_roles": _may_see_roles(actor),
-            "zone": request.tenant.default_timezone,  # type: ignore[attr-defined]
         },
         status=status,
     )
@@ -439,7 +438,6 @@ def _person_page(
             "may_roles": has_permission(actor, "roles.grant"),
             "is_self": actor.pk == person.pk,
             "may_see_roles": may_see_roles,
-            "zone": request.tenant.default_timezone,  # type: ignore[attr-defined]
         },
         status=status,
     )
